@@ -1,0 +1,207 @@
+package dev.kemu.emulator.cli;
+
+import dev.kemu.api.registry.AddressPlan;
+import dev.kemu.api.registry.Cidr;
+import dev.kemu.emulator.Cluster;
+import dev.kemu.emulator.Emulator;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar emulator.jar}: runs a cluster on manifests, prints what it serves, logs every
+ * change, and stops cleanly on Ctrl-C.
+ */
+@Command(
+    name = "kemu",
+    mixinStandardHelpOptions = true,
+    versionProvider = KemuCommand.Version.class,
+    sortOptions = false,
+    description =
+        "Emulates the networking of a Kubernetes cluster in one JVM: manifests in; Services,"
+            + " EndpointSlices and Pods backed by real workloads out.")
+public final class KemuCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--manifests",
+      paramLabel = "PATH",
+      description = "Manifest file or directory (recursive); repeatable.")
+  List<Path> manifests = new ArrayList<>();
+
+  @Option(
+      names = "--bind",
+      paramLabel = "ADDRESS",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address of the node: the API port, NodePorts and node-wide listeners (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(
+      names = "--api-port",
+      paramLabel = "PORT",
+      defaultValue = "6443",
+      description = "API port; 0 for any free port (default: ${DEFAULT-VALUE}).")
+  int apiPort;
+
+  @Option(
+      names = "--dns-port",
+      paramLabel = "PORT",
+      description = "Cluster DNS port on the node address (default 10053 once DNS is served).")
+  Integer dnsPort;
+
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description = "Ingress HTTP port on the node address.")
+  Integer httpPort;
+
+  @Option(
+      names = "--https-port",
+      paramLabel = "PORT",
+      description = "Ingress HTTPS port on the node address.")
+  Integer httpsPort;
+
+  @Option(
+      names = "--kubeconfig",
+      paramLabel = "FILE",
+      description =
+          "Write a standalone kubeconfig to FILE. Without it, a 'kemu' context is merged into"
+              + " $KUBECONFIG or ~/.kube/config (as kind does) and removed again on exit.")
+  Path kubeconfig;
+
+  @Option(
+      names = "--service-cidr",
+      paramLabel = "CIDR",
+      defaultValue = "127.96.0.0/12",
+      converter = CidrConverter.class,
+      description = "ClusterIP range (default: ${DEFAULT-VALUE}).")
+  Cidr serviceCidr;
+
+  @Option(
+      names = "--pod-cidr",
+      paramLabel = "CIDR",
+      defaultValue = "127.244.0.0/16",
+      converter = CidrConverter.class,
+      description = "Pod IP range (default: ${DEFAULT-VALUE}).")
+  Cidr podCidr;
+
+  @Option(
+      names = "--lb-pool",
+      paramLabel = "CIDR",
+      defaultValue = "127.200.0.0/16",
+      converter = CidrConverter.class,
+      description = "LoadBalancer and Ingress address pool (default: ${DEFAULT-VALUE}).")
+  Cidr lbPool;
+
+  @Option(
+      names = "--cluster-domain",
+      paramLabel = "DOMAIN",
+      defaultValue = "cluster.local",
+      description = "Cluster DNS domain (default: ${DEFAULT-VALUE}).")
+  String clusterDomain;
+
+  @Option(names = "--no-watch", description = "Do not re-apply manifests when their files change.")
+  boolean noWatch;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  /** Runs the command line and exits with its code. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns its exit code (for tests). */
+  public static int run(String... args) {
+    return new CommandLine(new KemuCommand()).execute(args);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    for (Path path : manifests) {
+      if (!path.toFile().exists()) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "Invalid value for option '--manifests': " + path + " does not exist");
+      }
+    }
+    warnAbsent(err, "--dns-port", dnsPort, "cluster DNS");
+    warnAbsent(err, "--http-port", httpPort, "Ingress");
+    warnAbsent(err, "--https-port", httpsPort, "Ingress");
+    AddressPlan plan =
+        AddressPlan.defaults()
+            .withServiceCidr(serviceCidr)
+            .withPodCidr(podCidr)
+            .withLoadBalancerPool(lbPool)
+            .withClusterDomain(clusterDomain)
+            .withNodeAddress(bind);
+    Cluster cluster =
+        Emulator.builder()
+            .manifests(manifests.toArray(Path[]::new))
+            .watchManifests(!noWatch)
+            .addressPlan(plan)
+            .apiHost(bind)
+            .apiPort(apiPort)
+            .start();
+    Kubeconfig written;
+    try {
+      written = Kubeconfig.write(cluster, kubeconfig);
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+    Thread hook =
+        new Thread(
+            () -> {
+              written.remove();
+              cluster.close();
+              stopped.countDown();
+            },
+            "kemu-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    out.print(ServeTable.render(cluster, written));
+    out.printf("kemu ready in %d ms%n", cluster.startupTime().toMillis());
+    out.flush();
+    ChangeLog.follow(cluster.store());
+    stopped.await();
+    return 0;
+  }
+
+  private static void warnAbsent(PrintWriter err, String flag, Integer value, String what) {
+    if (value != null) {
+      err.printf(
+          "warning: %s %d ignored: this version of kemu does not serve %s yet%n",
+          flag, value, what);
+    }
+  }
+
+  /** Converts CIDR options, naming the option in the error as picocli does. */
+  static final class CidrConverter implements CommandLine.ITypeConverter<Cidr> {
+    @Override
+    public Cidr convert(String value) {
+      try {
+        return Cidr.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a CIDR such as 127.96.0.0/12");
+      }
+    }
+  }
+
+  /** The version from the build. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"kemu " + Emulator.version()};
+    }
+  }
+}
