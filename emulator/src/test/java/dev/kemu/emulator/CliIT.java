@@ -46,7 +46,11 @@ class CliIT {
     Path kubeconfig = temp.resolve("kubeconfig");
     Kemu kemu =
         start(
-            "--manifests", manifests.toString(), "--api-port", "0", "--kubeconfig",
+            "--manifests",
+            manifests.toString(),
+            "--api-port",
+            "0",
+            "--kubeconfig",
             kubeconfig.toString());
 
     String table = kemu.awaitStdout("kemu ready in");
@@ -66,12 +70,12 @@ class CliIT {
 
     // Hot reload: scale the catalog and see the change logged.
     Path catalog = manifests.resolve("catalog.yaml");
-    Files.writeString(
-        catalog, Files.readString(catalog).replace("replicas: 1", "replicas: 2"));
+    Files.writeString(catalog, Files.readString(catalog).replace("replicas: 1", "replicas: 2"));
     kemu.awaitStderr("updated Deployment shop/catalog");
 
     // A broken file is reported with its name and line, and the rest keeps running.
-    Files.writeString(manifests.resolve("broken.yaml"), "apiVersion: v1\nkind: Service\nmetadata: [\n");
+    Files.writeString(
+        manifests.resolve("broken.yaml"), "apiVersion: v1\nkind: Service\nmetadata: [\n");
     kemu.awaitStderr("broken.yaml");
 
     kemu.process.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook stops everything
