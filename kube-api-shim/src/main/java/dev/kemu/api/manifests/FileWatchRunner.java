@@ -100,6 +100,11 @@ final class FileWatchRunner implements AutoCloseable {
     thread.start();
   }
 
+  /** Whether the thread is still watching. */
+  boolean isRunning() {
+    return thread.isAlive();
+  }
+
   private void run() {
     try {
       while (!closed) {

@@ -75,7 +75,7 @@ public final class ManifestDirectorySource implements AutoCloseable {
   private final ManifestLoader loader;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<Path, FileState> files = new LinkedHashMap<>();
-  private FileWatchRunner runner;
+  private volatile FileWatchRunner runner;
   private boolean started;
   private volatile boolean closed;
 
@@ -179,8 +179,7 @@ public final class ManifestDirectorySource implements AutoCloseable {
       if (watch) {
         startWatching();
       }
-      ApplyReport report = rescan("applied manifests from " + paths);
-      return report;
+      return rescan("applied manifests from " + paths);
     } finally {
       lock.unlock();
     }
@@ -474,13 +473,19 @@ public final class ManifestDirectorySource implements AutoCloseable {
         }
         pending.add(new Pending(state, document, key));
       }
-      for (ResourceKey key : state.applied) {
-        if (!contents.containsKey(key)) {
-          removed.put(key, state.contents.get(key));
-          removedFrom.put(key, state);
+      // As kubectl apply --prune, which prunes nothing after an error: a document that cannot be
+      // read may still define what seems to be gone (a typo saved mid-edit must not delete it).
+      if (manifest.problems().isEmpty()) {
+        for (ResourceKey key : state.applied) {
+          if (!contents.containsKey(key)) {
+            removed.put(key, state.contents.get(key));
+            removedFrom.put(key, state);
+          }
         }
+        state.applied.retainAll(contents.keySet());
+      } else if (!contents.keySet().containsAll(state.applied)) {
+        logger.info("{} has problems: the objects it no longer seems to define are kept", file);
       }
-      state.applied.retainAll(contents.keySet());
       state.contents = contents;
       state.rejected.clear();
     }
@@ -519,9 +524,7 @@ public final class ManifestDirectorySource implements AutoCloseable {
       ManifestDocument document, List<ManifestDocument> documents, List<ManifestProblem> problems) {
     HasMetadata object = document.object();
     ObjectMeta meta = object.getMetadata();
-    if ((meta == null || isBlank(meta.getName()))
-        && meta != null
-        && !isBlank(meta.getGenerateName())) {
+    if (meta != null && isBlank(meta.getName()) && !isBlank(meta.getGenerateName())) {
       // kubectl apply refuses generateName: each apply would create another object.
       problems.add(
           document.problem(
@@ -767,20 +770,19 @@ public final class ManifestDirectorySource implements AutoCloseable {
     return s == null || s.isBlank();
   }
 
+  /** Whether changes to the files are being watched. */
+  boolean isWatching() {
+    FileWatchRunner watcher = runner;
+    return watcher != null && watcher.isRunning();
+  }
+
   /** Stops watching; objects applied stay in the store. */
   @Override
   public void close() {
     closed = true;
-    FileWatchRunner watcher;
-    lock.lock();
-    try {
-      watcher = runner;
-      runner = null;
-    } finally {
-      lock.unlock();
-    }
+    FileWatchRunner watcher = runner;
     if (watcher != null) {
-      // Outside the lock: the watch thread may be waiting for it to finish a reload.
+      // Not under the lock: the watch thread may be waiting for it to finish a reload.
       watcher.close();
     }
   }

@@ -555,4 +555,43 @@ class ManifestDirectorySourceTest {
     assertThat(get(Service.class, "default", "api").getSpec().getPorts().get(0).getPort())
         .isEqualTo(80);
   }
+
+  @Test
+  void aDocumentThatCannotBeReadIsNotPrunedUntilTheFileIsWhole() throws IOException {
+    Path file =
+        write(
+            dir.resolve("cms.yaml"), configMap("first", "1") + "---\n" + configMap("second", "1"));
+    source(true, dir).start();
+
+    // Saved mid-edit: the second document is broken, the first is edited.
+    write(file, configMap("first", "2") + "---\napiVersion: v1\nkind: ConfigMap\n  bad: [\n");
+    awaitReload(
+        "half-edited file",
+        () -> "2".equals(get(ConfigMap.class, "default", "first").getData().get("value")));
+    assertThat(get(ConfigMap.class, "default", "second")).isNotNull();
+
+    write(file, configMap("first", "3"));
+    awaitReload("repaired file", () -> get(ConfigMap.class, "default", "second") == null);
+  }
+
+  @Test
+  void closeStopsTheWatchThread() throws IOException {
+    write(dir.resolve("cm.yaml"), configMap("a", "1"));
+    ManifestDirectorySource source = source(true, dir);
+    source.start();
+    assertThat(source.isWatching()).isTrue();
+
+    source.close();
+
+    assertThat(source.isWatching()).isFalse();
+  }
+
+  @Test
+  void withoutWatchNothingIsWatched() throws IOException {
+    write(dir.resolve("cm.yaml"), configMap("a", "1"));
+    ManifestDirectorySource source = source(false, dir);
+    source.start();
+
+    assertThat(source.isWatching()).isFalse();
+  }
 }
