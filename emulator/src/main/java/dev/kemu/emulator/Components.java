@@ -1,6 +1,7 @@
 package dev.kemu.emulator;
 
 import dev.kemu.api.informer.StoreReader;
+import dev.kemu.api.manifests.ManifestDirectorySource;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.store.ResourceStore;
 import io.vertx.core.Vertx;
@@ -27,6 +28,11 @@ final class Components {
 
   /** The sources that write into the store from outside. */
   static List<AutoCloseable> sources(ResourceStore store, List<Path> manifests, boolean watch) {
-    return List.of();
+    if (manifests.isEmpty()) {
+      return List.of();
+    }
+    ManifestDirectorySource source = new ManifestDirectorySource(store, manifests, watch);
+    source.start();
+    return List.of(source);
   }
 }
