@@ -495,10 +495,12 @@ class EndpointSliceControllerTest {
 
   @Test
   void moreThanOneHundredPodsSpreadOverSlicesOfAtMostOneHundred() {
-    objects.service("web", "web", port("http", 80, 8080));
+    // The pods exist before the Service, so one reconcile sees all of them and packs them
+    // as full as it can; pods arriving in many batches may leave slices less full, as upstream.
     for (int i = 0; i < 250; i++) {
       objects.pod(String.format("web-%03d", i), "web", "127.244.1." + i, true);
     }
+    objects.service("web", "web", port("http", 80, 8080));
     objects.await(controller);
 
     List<EndpointSlice> slices = objects.slices("web");
@@ -514,6 +516,22 @@ class EndpointSliceControllerTest {
                 .distinct()
                 .count())
         .isEqualTo(250);
+
+    // More pods, in whatever batches the informer sees them: still at most 100 per slice.
+    for (int i = 0; i < 120; i++) {
+      objects.pod(String.format("more-%03d", i), "web", "127.244.2." + i, true);
+    }
+    objects.await(controller);
+    List<EndpointSlice> grown = objects.slices("web");
+    assertThat(grown).extracting(s -> s.getEndpoints().size()).allMatch(n -> n <= 100);
+    assertThat(
+            grown.stream()
+                .flatMap(s -> s.getEndpoints().stream())
+                .map(e -> e.getTargetRef().getName())
+                .distinct()
+                .count())
+        .isEqualTo(370);
+    assertThat(grown.stream().mapToInt(s -> s.getEndpoints().size()).sum()).isEqualTo(370);
   }
 
   @Test
@@ -572,5 +590,88 @@ class EndpointSliceControllerTest {
     assertThat(objects.slices("web"))
         .extracting(s -> s.getMetadata().getName())
         .containsExactly(webSlice);
+  }
+
+  @Test
+  void targetPortChangeRewritesTheSliceUnderItsName() {
+    objects.pod("web-1", "web", "127.244.0.1", true);
+    objects.service("web", "web", port("http", 80, 8080));
+    objects.await(controller);
+    String name = objects.slices("web").get(0).getMetadata().getName();
+
+    // The old slice's ports are no longer wanted, a new one is: finalize turns the create into
+    // an update of the slice it would delete.
+    store.modify(
+        Service.class,
+        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
+        s -> {
+          s.getSpec().setPorts(List.of(port("http", 80, 9090)));
+          return s;
+        });
+    objects.await(controller);
+
+    List<EndpointSlice> slices = objects.slices("web");
+    assertThat(slices).extracting(s -> s.getMetadata().getName()).containsExactly(name);
+    assertThat(slices.get(0).getPorts()).extracting(EndpointPort::getPort).containsExactly(9090);
+    assertThat(slices.get(0).getEndpoints()).hasSize(1);
+  }
+
+  @Test
+  void serviceLabelsAreMirroredOntoItsSlices() {
+    objects.pod("web-1", "web", "127.244.0.1", true);
+    objects.service("web", "web", port("http", 80, 8080));
+    objects.await(controller);
+
+    store.modify(
+        Service.class,
+        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
+        s -> {
+          s.getMetadata().setLabels(Map.of("team", "payments", "tier", "front"));
+          return s;
+        });
+    objects.await(controller);
+
+    assertThat(objects.slices("web").get(0).getMetadata().getLabels())
+        .containsEntry("team", "payments")
+        .containsEntry("tier", "front")
+        .containsEntry("kubernetes.io/service-name", "web");
+  }
+
+  @Test
+  void podRelabelledOutOfTheSelectorLeavesTheSlice() {
+    objects.pod("web-1", "web", "127.244.0.1", true);
+    objects.pod("web-2", "web", "127.244.0.2", true);
+    objects.service("web", "web", port("http", 80, 8080));
+    objects.await(controller);
+
+    store.modify(
+        Pod.class,
+        new ResourceKey(ResourceTypes.POD, NAMESPACE, "web-2"),
+        p -> {
+          p.getMetadata().setLabels(Map.of("app", "debug"));
+          return p;
+        });
+    objects.await(controller);
+
+    assertThat(objects.slices("web").get(0).getEndpoints())
+        .extracting(e -> e.getTargetRef().getName())
+        .containsExactly("web-1");
+  }
+
+  @Test
+  void externalNameServiceGetsNoSlices() {
+    objects.pod("web-1", "web", "127.244.0.1", true);
+    objects.service(
+        "alias",
+        "web",
+        s -> {
+          s.getSpec().setType("ExternalName");
+          s.getSpec().setExternalName("example.com");
+          return s;
+        },
+        port("http", 80, 8080));
+    objects.await(controller);
+
+    assertThat(objects.slices("alias")).isEmpty();
   }
 }
