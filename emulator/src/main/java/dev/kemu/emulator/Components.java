@@ -1,5 +1,8 @@
 package dev.kemu.emulator;
 
+import dev.kemu.api.controllers.EndpointSliceController;
+import dev.kemu.api.controllers.EndpointsController;
+import dev.kemu.api.controllers.LoadBalancerController;
 import dev.kemu.api.informer.StoreReader;
 import dev.kemu.api.manifests.ManifestDirectorySource;
 import dev.kemu.api.registry.AddressPlan;
@@ -23,6 +26,10 @@ final class Components {
   /** The readers, in start order. */
   static List<StoreReader> readers(ResourceStore store, AddressPlan plan, Vertx vertx) {
     List<StoreReader> readers = new ArrayList<>();
+    // kube-controller-manager
+    readers.add(new EndpointSliceController(store));
+    readers.add(new EndpointsController(store));
+    readers.add(new LoadBalancerController(store, plan));
     return readers;
   }
 
