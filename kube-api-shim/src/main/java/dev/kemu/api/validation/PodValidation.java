@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -937,10 +936,5 @@ public final class PodValidation {
 
   private static <T> List<T> list(List<T> list) {
     return list == null ? List.of() : list;
-  }
-
-  @SuppressWarnings("unused")
-  private static boolean isEmpty(Map<?, ?> map) {
-    return map == null || map.isEmpty();
   }
 }

@@ -261,6 +261,20 @@ class ServiceAllocationTest {
   }
 
   @Test
+  void dryRunUpdateAndDeleteKeepWhatIsHeld() {
+    Service s = create("web", "ClusterIP");
+    Service dry =
+        store.update(
+            yaml(Service.class, service("web", "NodePort", "")), new WriteOptions(true, null));
+    assertThat(dry.getSpec().getPorts().get(0).getNodePort()).isEqualTo(30086);
+    assertThat(registry.allocatedNodePorts()).isZero();
+    assertThat(get("web").getSpec().getType()).isEqualTo("ClusterIP");
+
+    store.delete(key("web"), new dev.kemu.api.store.DeleteOptions(null, null, null, null, true));
+    assertThat(registry.clusterIps().has(IpLiterals.parse(s.getSpec().getClusterIP()))).isTrue();
+  }
+
+  @Test
   void deleteReleasesEverything() {
     cluster.create(Service.class, service("web", "LoadBalancer", "externalTrafficPolicy: Local"));
     assertThat(registry.allocatedClusterIps()).isEqualTo(1);
