@@ -1,5 +1,6 @@
 package dev.kemu.api.registry;
 
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.util.BitSet;
 
@@ -8,6 +9,10 @@ import java.util.BitSet;
  * gives the same addresses. Mirrors {@code pkg/registry/core/service/ipallocator.Interface} ({@code
  * Allocate}, {@code AllocateNext}, {@code Release}, {@code Has}); Kubernetes picks at random, kemu
  * deterministically. Thread-safe.
+ *
+ * <p>As the apiserver's allocator with a static band (KEP-3070), the lowest {@code reservedLow}
+ * addresses are given out only when asked for by address, or once the rest of the range is full:
+ * that keeps the addresses people pin ({@code kubernetes} at .1, {@code kube-dns} at .10) free.
  */
 public final class IpAllocator {
   private final Cidr range;
@@ -21,15 +26,29 @@ public final class IpAllocator {
    * broadcast address, as the apiserver does.
    *
    * @param range the prefix
-   * @param reservedLow how many addresses after the network address to skip (they are reserved for
-   *     explicit requests, like {@code kubernetes} at .1 and {@code kube-dns} at .10)
+   * @param reservedLow how many addresses after the network address to keep for explicit requests
+   *     (they are handed out by {@link #allocateNext()} only when the rest is full)
    */
   public IpAllocator(Cidr range, int reservedLow) {
     this.range = range;
-    long size = range.size().min(java.math.BigInteger.valueOf(1L << 30)).longValueExact();
+    long size = range.size().min(BigInteger.valueOf(1L << 30)).longValueExact();
     this.first = Math.min(1 + reservedLow, Math.max(1, size - 2));
     this.last = range.isIpv6() ? size - 1 : size - 2;
     this.cursor = first;
+  }
+
+  /**
+   * The size of the static band the apiserver keeps at the low end of a service range: {@code
+   * min(max(16, size/16), 256)}, or none for ranges of 16 addresses or fewer ({@code
+   * ipallocator.calculateRangeOffset}).
+   */
+  public static int staticBand(Cidr range) {
+    BigInteger size = range.size();
+    if (size.compareTo(BigInteger.valueOf(16)) <= 0) {
+      return 0;
+    }
+    BigInteger offset = size.divide(BigInteger.valueOf(16));
+    return offset.max(BigInteger.valueOf(16)).min(BigInteger.valueOf(256)).intValueExact();
   }
 
   /** The prefix. */
@@ -46,16 +65,17 @@ public final class IpAllocator {
   public synchronized void allocate(InetAddress address) {
     long offset = range.offsetOf(address);
     if (offset < 1 || offset > last) {
-      throw new NotInRangeException(IpLiterals.format(address), range.toString());
+      throw new NotInRangeException("IP", range.toString());
     }
     if (used.get((int) offset)) {
-      throw new AlreadyAllocatedException(IpLiterals.format(address));
+      throw new AlreadyAllocatedException("IP");
     }
     used.set((int) offset);
   }
 
   /**
-   * Allocates the lowest free address at or after the last one given out, wrapping around.
+   * Allocates the lowest free address at or after the last one given out, wrapping around; once
+   * that part of the range is full, the lowest free reserved address.
    *
    * @throws RangeFullException if none is free
    */
@@ -69,6 +89,12 @@ public final class IpAllocator {
         return range.address(candidate);
       }
     }
+    for (long candidate = 1; candidate < first; candidate++) {
+      if (!used.get((int) candidate)) {
+        used.set((int) candidate);
+        return range.address(candidate);
+      }
+    }
     throw new RangeFullException(range.toString());
   }
 
@@ -77,6 +103,23 @@ public final class IpAllocator {
     long offset = range.offsetOf(address);
     if (offset >= 0 && offset <= last) {
       used.clear((int) offset);
+    }
+  }
+
+  /**
+   * Takes back an address allocated by a write that did not happen: releases it and, if it was the
+   * last one {@link #allocateNext()} gave out, moves the cursor back, so a failed or dry-run write
+   * leaves the allocator as it found it and the next write gets the same address.
+   */
+  public synchronized void undo(InetAddress address) {
+    long offset = range.offsetOf(address);
+    if (offset < 0 || offset > last) {
+      return;
+    }
+    used.clear((int) offset);
+    long next = offset + 1 > last ? first : offset + 1;
+    if (offset >= first && cursor == next) {
+      cursor = offset;
     }
   }
 

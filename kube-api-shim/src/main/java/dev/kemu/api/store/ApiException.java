@@ -146,7 +146,9 @@ public abstract sealed class ApiException extends RuntimeException {
     }
 
     private static String message(ResourceType type, String name, List<FieldError> errors) {
-      String prefix = type.kind() + " \"" + name + "\" is invalid: ";
+      // errors.NewInvalid names the GroupKind: Service, Deployment.apps.
+      String kind = type.group().isEmpty() ? type.kind() : type.kind() + "." + type.group();
+      String prefix = kind + " \"" + name + "\" is invalid: ";
       if (errors.size() == 1) {
         return prefix + errors.get(0);
       }

@@ -393,6 +393,9 @@ public final class ResourceStore implements AutoCloseable {
       work = status ? statusUpdate(type, work, old) : mainUpdate(type, work, old);
       if (!status) {
         strategy(type).beforeUpdate(work, old, tx);
+        // The strategy defaults the object (as the apiserver does on decode), so the spec is
+        // compared only now: resubmitting a manifest without its defaults changes nothing.
+        work.getMetadata().setGeneration(generation(work, old));
       }
       work.getMetadata().setResourceVersion(null);
       old.getMetadata().setResourceVersion(null);
@@ -433,12 +436,21 @@ public final class ResourceStore implements AutoCloseable {
     if (type.hasStatus()) {
       work = withStatus(type, work, ResourceCodec.tree(old).get("status"));
     }
+    work.getMetadata().setGeneration(generation(work, old));
+    return work;
+  }
+
+  /**
+   * The generation of an updated object: one more than before if anything but metadata and status
+   * changed.
+   */
+  private static long generation(HasMetadata work, HasMetadata old) {
+    ObjectMeta oldMeta = old.getMetadata();
     long generation = oldMeta.getGeneration() == null ? 1 : oldMeta.getGeneration();
     if (!specOf(work).equals(specOf(old))) {
       generation++;
     }
-    work.getMetadata().setGeneration(generation);
-    return work;
+    return generation;
   }
 
   private HasMetadata statusUpdate(ResourceType type, HasMetadata work, HasMetadata old) {
