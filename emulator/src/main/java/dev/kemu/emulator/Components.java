@@ -6,6 +6,7 @@ import dev.kemu.api.controllers.LoadBalancerController;
 import dev.kemu.api.informer.StoreReader;
 import dev.kemu.api.manifests.ManifestDirectorySource;
 import dev.kemu.api.registry.AddressPlan;
+import dev.kemu.api.registry.Registry;
 import dev.kemu.api.store.ResourceStore;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -21,7 +22,10 @@ final class Components {
   private Components() {}
 
   /** Installs the write path (validation, defaulting, allocation) and the bootstrap objects. */
-  static void install(ResourceStore store, AddressPlan plan) {}
+  static void install(ResourceStore store, AddressPlan plan) {
+    // kube-apiserver: defaulting, validation and allocation in the write path.
+    Registry.install(store, plan);
+  }
 
   /** The readers, in start order. */
   static List<StoreReader> readers(ResourceStore store, AddressPlan plan, Vertx vertx) {
