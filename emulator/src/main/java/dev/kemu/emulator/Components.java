@@ -8,6 +8,7 @@ import dev.kemu.api.manifests.ManifestDirectorySource;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.Registry;
 import dev.kemu.api.store.ResourceStore;
+import dev.kemu.emulator.runtime.PodRuntime;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +35,8 @@ final class Components {
     readers.add(new EndpointSliceController(store));
     readers.add(new EndpointsController(store));
     readers.add(new LoadBalancerController(store, plan));
+    // kubelet
+    readers.add(new PodRuntime(store, plan, vertx));
     return readers;
   }
 
