@@ -91,7 +91,14 @@ public final class Cluster implements AutoCloseable {
           spec.settleTimeout(),
           "components to sync");
       var ready = new java.util.concurrent.atomic.AtomicBoolean();
-      api = new ApiServer(vertx, spec.apiHost(), spec.apiPort(), ready::get, Emulator.version());
+      List<StoreReader> settled = readers;
+      Duration settleTimeout = spec.settleTimeout();
+      api =
+          new ApiServer(
+              vertx,
+              store,
+              ApiServer.Options.of(spec.apiHost(), spec.apiPort(), ready::get, Emulator.version())
+                  .withAwaitSettled(() -> awaitSettled(store, settled, settleTimeout)));
       int apiPort = api.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       closeables.addAll(Components.sources(store, spec.manifests(), spec.watchManifests()));
       Cluster cluster =
@@ -288,6 +295,11 @@ public final class Cluster implements AutoCloseable {
    * @throws IllegalStateException naming the components that did not catch up in time
    */
   public void awaitSettled() {
+    awaitSettled(store, readers, settleTimeout);
+  }
+
+  private static void awaitSettled(
+      ResourceStore store, List<StoreReader> readers, Duration settleTimeout) {
     long deadline = System.nanoTime() + settleTimeout.toNanos();
     long target = store.resourceVersion();
     while (true) {
