@@ -145,30 +145,37 @@ public record LabelSelector(List<Requirement> requirements, boolean matchesNothi
       return EVERYTHING;
     }
     List<Requirement> requirements = new ArrayList<>();
-    for (var entry : new TreeMap<>(matchLabels).entrySet()) {
-      requirements.add(
-          requirement(entry.getKey(), Operator.EQUALS, List.of(entry.getValue()), false));
-    }
-    if (selector.getMatchExpressions() != null) {
-      for (var expression : selector.getMatchExpressions()) {
-        Operator op =
-            switch (String.valueOf(expression.getOperator())) {
-              case "In" -> Operator.IN;
-              case "NotIn" -> Operator.NOT_IN;
-              case "Exists" -> Operator.EXISTS;
-              case "DoesNotExist" -> Operator.DOES_NOT_EXIST;
-              default ->
-                  throw new ApiException.BadRequest(
-                      FieldError.goQuote(String.valueOf(expression.getOperator()))
-                          + " is not a valid label selector operator");
-            };
-        List<String> values = expression.getValues() == null ? List.of() : expression.getValues();
-        // LabelSelectorAsSelector copies the values with append([]string(nil), ...): an empty list
-        // prints as []string(nil).
+    try {
+      for (var entry : new TreeMap<>(matchLabels).entrySet()) {
         requirements.add(
-            requirement(
-                Objects.requireNonNullElse(expression.getKey(), ""), op, values, values.isEmpty()));
+            requirement(entry.getKey(), Operator.EQUALS, List.of(entry.getValue()), false));
       }
+      if (selector.getMatchExpressions() != null) {
+        for (var expression : selector.getMatchExpressions()) {
+          Operator op =
+              switch (String.valueOf(expression.getOperator())) {
+                case "In" -> Operator.IN;
+                case "NotIn" -> Operator.NOT_IN;
+                case "Exists" -> Operator.EXISTS;
+                case "DoesNotExist" -> Operator.DOES_NOT_EXIST;
+                default ->
+                    throw new ApiException.BadRequest(
+                        FieldError.goQuote(String.valueOf(expression.getOperator()))
+                            + " is not a valid label selector operator");
+              };
+          List<String> values = expression.getValues() == null ? List.of() : expression.getValues();
+          // LabelSelectorAsSelector copies the values with append([]string(nil), ...):
+          // an empty list prints as []string(nil).
+          requirements.add(
+              requirement(
+                  Objects.requireNonNullElse(expression.getKey(), ""),
+                  op,
+                  values,
+                  values.isEmpty()));
+        }
+      }
+    } catch (SelectorError e) {
+      throw new ApiException.BadRequest(e.getMessage());
     }
     requirements.sort(Comparator.comparing(Requirement::key));
     return new LabelSelector(requirements, false);
