@@ -29,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Create, read, update and list, as the apiserver's generic registry does them. */
+@SuppressWarnings("try")
 class ResourceStoreCrudTest {
   private final TestClock clock = new TestClock(START);
   private final ResourceStore store = Fixtures.store(clock);

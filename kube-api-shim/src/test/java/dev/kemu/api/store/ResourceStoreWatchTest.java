@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Watches: resume, history, initial events, selectors, progress, slow watchers. */
+@SuppressWarnings("try")
 class ResourceStoreWatchTest {
   private final TestClock clock = new TestClock(START);
   private final ResourceStore store = Fixtures.store(clock, 5);
