@@ -407,9 +407,12 @@ public final class ResourceStore implements AutoCloseable {
       StoredObject stored = commit(key, work, existing);
       tx.commit();
       ObjectMeta meta = work.getMetadata();
+      // A terminating namespace goes only once it is empty, whatever else is written to it (its
+      // status conditions, for one): upstream keeps it through spec.finalizers.
       if (meta.getDeletionTimestamp() != null
           && isEmpty(meta.getFinalizers())
-          && !awaitsGracefulTermination(type, work)) {
+          && !awaitsGracefulTermination(type, work)
+          && !(type.equals(ResourceTypes.NAMESPACE) && hasContent(key.name()))) {
         remove(key, stored);
       }
       return cast(object, stored.copy());
