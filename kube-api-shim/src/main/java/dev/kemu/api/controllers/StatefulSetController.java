@@ -247,7 +247,7 @@ public final class StatefulSetController implements StoreReader {
       this.templates = templates;
       this.monotonic = !"Parallel".equals(set.getSpec().getPodManagementPolicy());
       this.start = startOrdinal(set);
-      this.replicaCount = set.getSpec().getReplicas();
+      this.replicaCount = Math.max(0, set.getSpec().getReplicas());
     }
 
     void run() {

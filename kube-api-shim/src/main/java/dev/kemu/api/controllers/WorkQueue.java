@@ -2,6 +2,7 @@ package dev.kemu.api.controllers;
 
 import dev.kemu.api.informer.Informer;
 import dev.kemu.api.model.ResourceKey;
+import dev.kemu.api.store.ApiException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,6 +31,7 @@ final class WorkQueue {
   private final Informer informer;
   private final TreeMap<String, ResourceKey> dirty = new TreeMap<>();
   private final Map<String, Integer> failures = new HashMap<>();
+  private final Map<String, Long> waiting = new HashMap<>();
   private boolean syncScheduled;
 
   WorkQueue(Informer informer) {
@@ -41,15 +43,28 @@ final class WorkQueue {
     dirty.put(key.namespacedName(), key);
   }
 
-  /** Queues a key after a delay, and runs a sync then. */
+  /**
+   * Queues a key after a delay, and runs a sync then. A key already waiting to be queued no later
+   * than that keeps its earlier time, as client-go's delaying queue does.
+   */
   void addAfter(ResourceKey key, Duration delay) {
+    Duration wait = delay.isNegative() ? Duration.ZERO : delay;
+    long due = System.nanoTime() + wait.toNanos();
+    Long waiting = this.waiting.get(key.namespacedName());
+    if (waiting != null && waiting - due <= 0) {
+      return;
+    }
+    this.waiting.put(key.namespacedName(), due);
     try {
       informer.schedule(
           () -> {
-            add(key);
-            requestSync();
+            if (Long.valueOf(due).equals(this.waiting.get(key.namespacedName()))) {
+              this.waiting.remove(key.namespacedName());
+              add(key);
+              requestSync();
+            }
           },
-          delay.isNegative() ? Duration.ZERO : delay);
+          wait);
     } catch (RejectedExecutionException e) {
       // The controller is closing.
     }
@@ -70,13 +85,18 @@ final class WorkQueue {
       } catch (RuntimeException e) {
         int attempts = failures.merge(key.namespacedName(), 1, Integer::sum);
         Duration delay = backoff(attempts);
-        logger.warn(
-            "{}: syncing {} failed (attempt {}), retrying in {} ms: {}",
-            informer.name(),
-            key,
-            attempts,
-            delay.toMillis(),
-            e.toString());
+        if (e instanceof ApiException.Forbidden) {
+          // Typically a namespace being terminated: its content goes soon, this key with it.
+          logger.debug("{}: syncing {}: {}", informer.name(), key, e.getMessage());
+        } else {
+          logger.warn(
+              "{}: syncing {} failed (attempt {}), retrying in {} ms: {}",
+              informer.name(),
+              key,
+              attempts,
+              delay.toMillis(),
+              e.toString());
+        }
         logger.debug("{}: failure syncing {}", informer.name(), key, e);
         addAfter(key, delay);
       }

@@ -91,6 +91,29 @@ final class ControllerFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * Asserts that the controllers have settled: no write for half a second once the resourceVersion
+   * stops moving (a controller that rewrites what it just wrote would loop).
+   */
+  void assertSettled() {
+    long[] last = {-1};
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              long now = store.resourceVersion();
+              boolean same = now == last[0];
+              last[0] = now;
+              return same;
+            });
+    long settled = store.resourceVersion();
+    Awaitility.await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> store.resourceVersion() == settled);
+  }
+
   <T extends HasMetadata> List<T> list(Class<T> kind, String namespace) {
     return store.list(kind, ListOptions.inNamespace(namespace));
   }

@@ -131,5 +131,6 @@ class DaemonSetControllerTest {
           assertThat(now.getStatus().getUpdatedNumberScheduled()).isEqualTo(1);
           assertThat(now.getStatus().getNumberAvailable()).isEqualTo(1);
         });
+    cluster.assertSettled();
   }
 }

@@ -115,6 +115,21 @@ class DeploymentControllerTest {
   }
 
   @Test
+  void onceReconciledTheControllersWriteNothingMore() {
+    cluster.startWorkloads().start(kubelet);
+    cluster.store.create(web(3, "nginx"));
+    cluster.eventually(
+        () ->
+            assertThat(
+                    DeploymentController.condition(
+                            cluster.get(Deployment.class, "web").getStatus(), "Progressing")
+                        .getReason())
+                .isEqualTo("NewReplicaSetAvailable"));
+
+    cluster.assertSettled();
+  }
+
+  @Test
   void withoutReadyPodsTheDeploymentIsProgressingButNotAvailable() {
     cluster.startWorkloads();
     cluster.store.create(web(2, "nginx"));
@@ -164,6 +179,56 @@ class DeploymentControllerTest {
                   "ReplicaSet \""
                       + cluster.replicaSets().get(0).getMetadata().getName()
                       + "\" has successfully progressed.");
+        });
+  }
+
+  @Test
+  void aRolloutWithoutProgressPastTheDeadlineReportsProgressDeadlineExceeded() {
+    cluster.startWorkloads();
+    Deployment d = web(1, "nginx");
+    d.getSpec().setProgressDeadlineSeconds(1);
+    cluster.store.create(d);
+
+    cluster.eventually(
+        () -> {
+          Deployment now = cluster.get(Deployment.class, "web");
+          DeploymentCondition progressing =
+              DeploymentController.condition(now.getStatus(), "Progressing");
+          assertThat(progressing.getStatus()).isEqualTo("False");
+          assertThat(progressing.getReason()).isEqualTo("ProgressDeadlineExceeded");
+          assertThat(progressing.getMessage())
+              .isEqualTo(
+                  "ReplicaSet \""
+                      + cluster.replicaSets().get(0).getMetadata().getName()
+                      + "\" has timed out progressing.");
+        });
+  }
+
+  @Test
+  void aPausedDeploymentIsScaledButNotRolledOut() {
+    cluster.startWorkloads();
+    cluster.store.apply(web(2, "nginx:1.26"));
+    cluster.eventually(() -> assertThat(cluster.pods()).hasSize(2));
+
+    Deployment paused = web(3, "nginx:1.27");
+    paused.getSpec().setPaused(true);
+    cluster.store.apply(paused);
+
+    cluster.eventually(
+        () -> {
+          Deployment now = cluster.get(Deployment.class, "web");
+          DeploymentCondition progressing =
+              DeploymentController.condition(now.getStatus(), "Progressing");
+          assertThat(progressing.getStatus()).isEqualTo("Unknown");
+          assertThat(progressing.getReason()).isEqualTo("DeploymentPaused");
+          assertThat(progressing.getMessage()).isEqualTo("Deployment is paused");
+          assertThat(cluster.replicaSets()).hasSize(1);
+          assertThat(cluster.pods())
+              .hasSize(3)
+              .allSatisfy(
+                  p ->
+                      assertThat(p.getSpec().getContainers().get(0).getImage())
+                          .isEqualTo("nginx:1.26"));
         });
   }
 

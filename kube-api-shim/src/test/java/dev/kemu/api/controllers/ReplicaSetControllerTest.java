@@ -97,6 +97,7 @@ class ReplicaSetControllerTest {
           assertThat(now.getStatus().getAvailableReplicas()).isZero();
           assertThat(now.getStatus().getObservedGeneration()).isEqualTo(1L);
         });
+    cluster.assertSettled();
   }
 
   @Test

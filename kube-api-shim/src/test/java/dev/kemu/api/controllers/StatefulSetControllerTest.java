@@ -100,6 +100,7 @@ class StatefulSetControllerTest {
     cluster.store.apply(db(1, "Parallel", "postgres:16"));
 
     cluster.eventually(() -> assertThat(podNames()).containsExactly("db-0"));
+    cluster.assertSettled();
   }
 
   @Test
