@@ -68,26 +68,26 @@ public final class GarbageCollector implements StoreReader {
   private final Informer informer;
 
   /** The graph: owner uid to the keys of its dependents. */
-  private final Map<String, Set<Node>> dependents = new HashMap<>();
+  private final Map<String, Set<GraphNode>> dependents = new HashMap<>();
 
   /** Every object followed, by uid. */
-  private final Map<String, Node> byUid = new HashMap<>();
+  private final Map<String, GraphNode> byUid = new HashMap<>();
 
   /** The owner uids each object references. */
-  private final Map<Node, List<String>> ownersOf = new HashMap<>();
+  private final Map<GraphNode, List<String>> ownersOf = new HashMap<>();
 
-  private final Deque<Node> queue = new ArrayDeque<>();
-  private final Set<Node> queued = new HashSet<>();
+  private final Deque<GraphNode> queue = new ArrayDeque<>();
+  private final Set<GraphNode> queued = new HashSet<>();
   private final Set<String> unknownKinds = new HashSet<>();
 
   /** One object of the graph. */
-  private record Node(ResourceKey key, String uid) {}
+  private record GraphNode(ResourceKey key, String uid) {}
 
-  private static final Comparator<Node> ORDER =
-      Comparator.comparing((Node n) -> n.key().type().kind())
+  private static final Comparator<GraphNode> ORDER =
+      Comparator.comparing((GraphNode n) -> n.key().type().kind())
           .thenComparing(n -> n.key().namespace())
           .thenComparing(n -> n.key().name())
-          .thenComparing(Node::uid);
+          .thenComparing(GraphNode::uid);
 
   /** A garbage collector for the store; {@link #start()} begins collecting. */
   public GarbageCollector(ResourceStore store) {
@@ -104,12 +104,12 @@ public final class GarbageCollector implements StoreReader {
   // ------------------------------------------------------------------ graph builder
 
   private void sync(List<ObjectChange> changes) {
-    TreeSet<Node> touched = new TreeSet<>(ORDER);
+    TreeSet<GraphNode> touched = new TreeSet<>(ORDER);
     for (ObjectChange change : changes) {
       HasMetadata object = change.object();
-      Node node = nodeOf(object);
+      GraphNode node = nodeOf(object);
       if (change.oldObject() != null) {
-        Node old = nodeOf(change.oldObject());
+        GraphNode old = nodeOf(change.oldObject());
         unlink(old);
       }
       if (change.type() == EventType.DELETED) {
@@ -139,12 +139,12 @@ public final class GarbageCollector implements StoreReader {
     process();
   }
 
-  private Node nodeOf(HasMetadata object) {
-    return new Node(
+  private GraphNode nodeOf(HasMetadata object) {
+    return new GraphNode(
         store.keyOf(object), Objects.requireNonNullElse(object.getMetadata().getUid(), ""));
   }
 
-  private void link(Node node, HasMetadata object) {
+  private void link(GraphNode node, HasMetadata object) {
     List<String> owners = new ArrayList<>();
     for (OwnerReference ref : Pods.listOf(object.getMetadata().getOwnerReferences())) {
       if (ref.getUid() != null) {
@@ -155,13 +155,13 @@ public final class GarbageCollector implements StoreReader {
     ownersOf.put(node, owners);
   }
 
-  private void unlink(Node node) {
+  private void unlink(GraphNode node) {
     List<String> owners = ownersOf.remove(node);
     if (owners == null) {
       return;
     }
     for (String owner : owners) {
-      Set<Node> set = dependents.get(owner);
+      Set<GraphNode> set = dependents.get(owner);
       if (set != null) {
         set.remove(node);
         if (set.isEmpty()) {
@@ -171,16 +171,16 @@ public final class GarbageCollector implements StoreReader {
     }
   }
 
-  private List<Node> dependentsOf(String uid) {
-    List<Node> list = new ArrayList<>(dependents.getOrDefault(uid, Set.of()));
+  private List<GraphNode> dependentsOf(String uid) {
+    List<GraphNode> list = new ArrayList<>(dependents.getOrDefault(uid, Set.of()));
     list.sort(ORDER);
     return list;
   }
 
-  private List<Node> ownerNodes(HasMetadata object) {
-    List<Node> owners = new ArrayList<>();
+  private List<GraphNode> ownerNodes(HasMetadata object) {
+    List<GraphNode> owners = new ArrayList<>();
     for (OwnerReference ref : Pods.listOf(object.getMetadata().getOwnerReferences())) {
-      Node owner = byUid.get(ref.getUid());
+      GraphNode owner = byUid.get(ref.getUid());
       if (owner != null) {
         owners.add(owner);
       }
@@ -194,7 +194,7 @@ public final class GarbageCollector implements StoreReader {
         && (finalizers.contains(ORPHAN) || finalizers.contains(FOREGROUND));
   }
 
-  private void enqueue(Node node) {
+  private void enqueue(GraphNode node) {
     if (queued.add(node)) {
       queue.add(node);
     }
@@ -210,7 +210,7 @@ public final class GarbageCollector implements StoreReader {
         informer.resync(java.time.Duration.ofSeconds(1));
         return;
       }
-      Node node = queue.poll();
+      GraphNode node = queue.poll();
       queued.remove(node);
       try {
         attemptToDelete(node);
@@ -227,7 +227,7 @@ public final class GarbageCollector implements StoreReader {
     }
   }
 
-  private void attemptToDelete(Node node) {
+  private void attemptToDelete(GraphNode node) {
     Optional<HasMetadata> found = store.get(node.key());
     if (found.isEmpty() || !node.uid().equals(found.get().getMetadata().getUid())) {
       // Gone (or replaced by a namesake): its dependents may dangle, its owners may be done.
@@ -337,8 +337,8 @@ public final class GarbageCollector implements StoreReader {
   }
 
   /** {@code orphanDependents}: removes the references to the owner, then its finalizer. */
-  private void orphanDependents(Node owner, HasMetadata latest) {
-    for (Node dependent : dependentsOf(owner.uid())) {
+  private void orphanDependents(GraphNode owner, HasMetadata latest) {
+    for (GraphNode dependent : dependentsOf(owner.uid())) {
       Optional<HasMetadata> live = store.get(dependent.key());
       if (live.isEmpty() || !dependent.uid().equals(live.get().getMetadata().getUid())) {
         continue;
@@ -357,9 +357,9 @@ public final class GarbageCollector implements StoreReader {
   }
 
   /** {@code processDeletingDependentsItem}: deletes dependents, then lets the owner go. */
-  private void processDeletingDependents(Node owner, HasMetadata latest) {
+  private void processDeletingDependents(GraphNode owner, HasMetadata latest) {
     boolean blocked = false;
-    for (Node dependent : dependentsOf(owner.uid())) {
+    for (GraphNode dependent : dependentsOf(owner.uid())) {
       Optional<HasMetadata> live = store.get(dependent.key());
       if (live.isEmpty() || !dependent.uid().equals(live.get().getMetadata().getUid())) {
         continue;
@@ -389,7 +389,7 @@ public final class GarbageCollector implements StoreReader {
     return null;
   }
 
-  private void removeFinalizer(Node node, HasMetadata latest, String finalizer) {
+  private void removeFinalizer(GraphNode node, HasMetadata latest, String finalizer) {
     store.modify(
         latest.getClass(),
         node.key(),
