@@ -1,8 +1,15 @@
 package dev.kemu.emulator;
 
+import dev.kemu.api.controllers.ClusterBootstrap;
+import dev.kemu.api.controllers.DaemonSetController;
+import dev.kemu.api.controllers.DeploymentController;
 import dev.kemu.api.controllers.EndpointSliceController;
 import dev.kemu.api.controllers.EndpointsController;
+import dev.kemu.api.controllers.GarbageCollector;
 import dev.kemu.api.controllers.LoadBalancerController;
+import dev.kemu.api.controllers.NamespaceController;
+import dev.kemu.api.controllers.ReplicaSetController;
+import dev.kemu.api.controllers.StatefulSetController;
 import dev.kemu.api.informer.StoreReader;
 import dev.kemu.api.manifests.ManifestDirectorySource;
 import dev.kemu.api.registry.AddressPlan;
@@ -26,12 +33,20 @@ final class Components {
   static void install(ResourceStore store, AddressPlan plan) {
     // kube-apiserver: defaulting, validation and allocation in the write path.
     Registry.install(store, plan);
+    // The objects every cluster has: system namespaces, the node, kubernetes and kube-dns.
+    ClusterBootstrap.apply(store, plan);
   }
 
   /** The readers, in start order. */
   static List<StoreReader> readers(ResourceStore store, AddressPlan plan, Vertx vertx) {
     List<StoreReader> readers = new ArrayList<>();
     // kube-controller-manager
+    readers.add(new NamespaceController(store));
+    readers.add(new GarbageCollector(store));
+    readers.add(new DeploymentController(store));
+    readers.add(new ReplicaSetController(store));
+    readers.add(new StatefulSetController(store));
+    readers.add(new DaemonSetController(store));
     readers.add(new EndpointSliceController(store));
     readers.add(new EndpointsController(store));
     readers.add(new LoadBalancerController(store, plan));

@@ -35,12 +35,18 @@ public final class Lister<T extends HasMetadata> {
     return new ArrayList<>(objects.values());
   }
 
-  /** The objects of one namespace. */
+  /**
+   * The objects of one namespace; an empty or null namespace means every namespace ({@code
+   * metav1.NamespaceAll}), which is also how to list a cluster-scoped kind.
+   */
   public List<T> list(String namespace) {
+    if (namespace == null || namespace.isEmpty()) {
+      return list();
+    }
     return new ArrayList<>(objects.subMap(namespace + "/", namespace + "0").values());
   }
 
-  /** The objects of one namespace whose labels match. */
+  /** The objects of one namespace (empty for all) whose labels match. */
   public List<T> list(String namespace, LabelSelector selector) {
     List<T> matching = new ArrayList<>();
     for (T object : list(namespace)) {

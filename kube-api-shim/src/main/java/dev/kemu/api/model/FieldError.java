@@ -84,40 +84,96 @@ public record FieldError(Type type, FieldPath field, Object badValue, String det
     return new FieldError(Type.NOT_SUPPORTED, field, value, detail);
   }
 
+  /** A value over its maximum length, as {@code field.TooLong} (the value is never printed). */
   public static FieldError tooLong(FieldPath field, int max) {
-    return new FieldError(Type.TOO_LONG, field, OMIT, "may not be more than " + max + " bytes");
+    String detail =
+        max >= 0
+            ? "may not be more than " + max + (max == 1 ? " byte" : " bytes")
+            : "value is too long";
+    return new FieldError(Type.TOO_LONG, field, OMIT, detail);
   }
 
-  /** The message without the field: {@code Invalid value: 70000: must be ...}. */
+  /** A list with too many items, as {@code field.TooMany}. */
+  public static FieldError tooMany(FieldPath field, int actual, int max) {
+    String detail = max >= 0 ? "must have at most " + max + " items" : "has too many items";
+    return new FieldError(Type.TOO_MANY, field, actual < 0 ? OMIT : actual, detail);
+  }
+
+  /**
+   * The message without the field, as {@code field.Error.ErrorBody}: {@code Invalid value: 70000:
+   * must be ...}. Values print as Go prints them: strings quoted ({@code %q}), numbers and booleans
+   * plain, null as {@code null}, lists of strings as {@code []string{"a", "b"}}.
+   */
   public String body() {
     String s;
     switch (type) {
       case REQUIRED, FORBIDDEN, TOO_LONG, INTERNAL -> s = type.text();
-      default -> {
-        if (badValue == OMIT) {
-          s = type.text();
-        } else if (badValue instanceof String str) {
-          s = type.text() + ": " + quote(str);
-        } else {
-          s = type.text() + ": " + badValue;
-        }
-      }
+      default -> s = badValue == OMIT ? type.text() : type.text() + ": " + goValue(badValue);
     }
     return detail.isEmpty() ? s : s + ": " + detail;
   }
 
-  private static String quote(String s) {
-    StringBuilder sb = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\t' -> sb.append("\\t");
-        default -> sb.append(c);
-      }
+  /** A value as Go's {@code fmt} prints it in a field error. */
+  static String goValue(Object value) {
+    if (value == null) {
+      return "null";
     }
+    if (value instanceof String str) {
+      return goQuote(str);
+    }
+    if (value instanceof Collection<?> list) {
+      if (list.stream().allMatch(String.class::isInstance)) {
+        return list.stream()
+            .map(v -> goQuote((String) v))
+            .collect(Collectors.joining(", ", "[]string{", "}"));
+      }
+      return list.stream().map(FieldError::goValue).collect(Collectors.joining(" ", "[", "]"));
+    }
+    return String.valueOf(value);
+  }
+
+  /** A string quoted as Go's {@code strconv.Quote} (the {@code %q} verb) quotes it. */
+  public static String goQuote(String s) {
+    StringBuilder sb = new StringBuilder("\"");
+    s.codePoints()
+        .forEach(
+            c -> {
+              switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case 7 -> sb.append("\\a");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case 11 -> sb.append("\\v");
+                default -> {
+                  if (c < 0x20 || c == 0x7f) {
+                    sb.append(String.format("\\x%02x", c));
+                  } else if (!isPrintable(c)) {
+                    sb.append(
+                        c > 0xffff ? String.format("\\U%08x", c) : String.format("\\u%04x", c));
+                  } else {
+                    sb.appendCodePoint(c);
+                  }
+                }
+              }
+            });
     return sb.append('"').toString();
+  }
+
+  private static boolean isPrintable(int c) {
+    int category = Character.getType(c);
+    return c < 0x80
+        || !(category == Character.CONTROL
+            || category == Character.FORMAT
+            || category == Character.UNASSIGNED
+            || category == Character.PRIVATE_USE
+            || category == Character.SURROGATE
+            || category == Character.LINE_SEPARATOR
+            || category == Character.PARAGRAPH_SEPARATOR
+            || (category == Character.SPACE_SEPARATOR && c != ' '));
   }
 
   @Override

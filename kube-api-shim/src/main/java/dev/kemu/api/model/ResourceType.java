@@ -41,13 +41,17 @@ public record ResourceType(
   }
 
   /**
-   * Guesses the plural of a kind the way the Kubernetes RESTMapper does
-   * (UnsafeGuessKindToResource): lower case, {@code y} becomes {@code ies}, {@code s}, {@code x},
-   * {@code z}, {@code ch} and {@code sh} take {@code es}, everything else {@code s}.
+   * Guesses the plural of a kind as the Kubernetes RESTMapper does ({@code
+   * meta.UnsafeGuessKindToResource}): lower case, {@code endpoints} stays as it is, {@code s} takes
+   * {@code es}, a {@code y} becomes {@code ies}, everything else takes {@code s}. Unlike upstream,
+   * a vowel before the {@code y} keeps it ({@code Gateway} is {@code gateways}, as the Gateway API
+   * CRD declares, not {@code gatewaies}), and {@code x}, {@code z}, {@code ch}, {@code sh} take
+   * {@code es}: these guesses serve kinds that have no CRD to declare their plural, and English
+   * plurals match what such CRDs declare.
    */
   public static String guessPlural(String kind) {
     String singular = kind.toLowerCase(Locale.ROOT);
-    if (singular.isEmpty()) {
+    if (singular.isEmpty() || singular.endsWith("endpoints")) {
       return singular;
     }
     if (singular.endsWith("s")
@@ -58,6 +62,10 @@ public record ResourceType(
       return singular + "es";
     }
     if (singular.endsWith("y")) {
+      char before = singular.length() > 1 ? singular.charAt(singular.length() - 2) : 'y';
+      if ("aeiou".indexOf(before) >= 0) {
+        return singular + "s";
+      }
       return singular.substring(0, singular.length() - 1) + "ies";
     }
     return singular + "s";

@@ -1,17 +1,27 @@
 package dev.kemu.api.registry;
 
 /**
- * The requested address or port is taken, with the apiserver's text: {@code provided IP is already
- * allocated} ({@code ipallocator.ErrAllocated}) or {@code provided port is already allocated}
- * ({@code portallocator.ErrAllocated}).
+ * The requested address or port is taken ({@code ipallocator.ErrAllocated}: {@code provided IP is
+ * already allocated}; {@code portallocator.ErrAllocated}: {@code provided port is already
+ * allocated}).
  */
 public final class AlreadyAllocatedException extends RuntimeException {
+  private final String value;
+
   /**
-   * A request for a value in use.
+   * The error.
    *
-   * @param what what was requested, {@code IP} or {@code port}
+   * @param value the address or port asked for; an IP literal gives the IP message, anything else
+   *     the port message
    */
-  public AlreadyAllocatedException(String what) {
-    super("provided " + what + " is already allocated");
+  public AlreadyAllocatedException(String value) {
+    super(
+        "provided " + (IpLiterals.parse(value) != null ? "IP" : "port") + " is already allocated");
+    this.value = value;
+  }
+
+  /** The address or port asked for. */
+  public String value() {
+    return value;
   }
 }

@@ -6,7 +6,10 @@ import java.net.UnknownHostException;
 
 /**
  * An IP prefix such as {@code 127.96.0.0/12} (IPv4 or IPv6), with the arithmetic allocators need:
- * the n-th address, whether an address is inside, how many addresses it holds.
+ * the n-th address, whether an address is inside, how many addresses it holds. Parsing follows Go's
+ * {@code net.ParseCIDR}: strict address literals (no leading zeros, no short IPv4 forms, no zones),
+ * a decimal prefix length, host bits masked off; it prints as Go prints an {@code IPNet} ({@code
+ * fd00::/64}, IPv6 compressed).
  *
  * @param base the first address of the prefix
  * @param prefixLength the prefix length
@@ -26,22 +29,27 @@ public record Cidr(InetAddress base, int prefixLength) {
   /**
    * Parses {@code a.b.c.d/n} or an IPv6 prefix.
    *
-   * @throws IllegalArgumentException naming the text if it is not a prefix
+   * @throws IllegalArgumentException {@code invalid CIDR address: <text>}, as Go's ParseCIDR
    */
   public static Cidr parse(String text) {
-    int slash = text.indexOf('/');
+    int slash = text == null ? -1 : text.indexOf('/');
     if (slash < 0) {
-      throw new IllegalArgumentException("not a CIDR (address/prefix): " + text);
+      throw invalid(text);
     }
-    try {
-      String host = text.substring(0, slash);
-      if (!host.matches("[0-9a-fA-F:.]+")) {
-        throw new IllegalArgumentException("not a CIDR (address/prefix): " + text);
-      }
-      return new Cidr(InetAddress.getByName(host), Integer.parseInt(text.substring(slash + 1)));
-    } catch (UnknownHostException | NumberFormatException e) {
-      throw new IllegalArgumentException("not a CIDR (address/prefix): " + text, e);
+    InetAddress address = IpLiterals.parse(text.substring(0, slash));
+    String length = text.substring(slash + 1);
+    if (address == null || !length.matches("[0-9]{1,3}")) {
+      throw invalid(text);
     }
+    int prefix = Integer.parseInt(length);
+    if (prefix > address.getAddress().length * 8) {
+      throw invalid(text);
+    }
+    return new Cidr(address, prefix);
+  }
+
+  private static IllegalArgumentException invalid(String text) {
+    return new IllegalArgumentException("invalid CIDR address: " + text);
   }
 
   /** Whether the prefix is IPv6. */
@@ -64,22 +72,34 @@ public record Cidr(InetAddress base, int prefixLength) {
         base.getAddress().length);
   }
 
-  /** The offset of an address from the base, or -1 if it is outside the prefix. */
+  /**
+   * The offset of an address from the base, or -1 if it is outside the prefix. Offsets past {@link
+   * Long#MAX_VALUE} (possible in IPv6 prefixes shorter than /65) are reported as {@code
+   * Long.MAX_VALUE}.
+   */
   public long offsetOf(InetAddress address) {
-    if (address.getAddress().length != base.getAddress().length) {
+    BigInteger offset = offset(address);
+    if (offset == null) {
       return -1;
+    }
+    return offset.bitLength() > 63 ? Long.MAX_VALUE : offset.longValue();
+  }
+
+  private BigInteger offset(InetAddress address) {
+    if (address == null || address.getAddress().length != base.getAddress().length) {
+      return null;
     }
     BigInteger offset =
         new BigInteger(1, address.getAddress()).subtract(new BigInteger(1, base.getAddress()));
     if (offset.signum() < 0 || offset.compareTo(size()) >= 0) {
-      return -1;
+      return null;
     }
-    return offset.longValueExact();
+    return offset;
   }
 
   /** Whether an address is inside the prefix. */
   public boolean contains(InetAddress address) {
-    return offsetOf(address) >= 0;
+    return offset(address) != null;
   }
 
   /** Whether a textual address is inside the prefix (false if it is not an IP literal). */
@@ -102,6 +122,6 @@ public record Cidr(InetAddress base, int prefixLength) {
 
   @Override
   public String toString() {
-    return base.getHostAddress() + "/" + prefixLength;
+    return IpLiterals.format(base) + "/" + prefixLength;
   }
 }

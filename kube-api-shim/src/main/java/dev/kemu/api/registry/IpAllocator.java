@@ -5,16 +5,17 @@ import java.net.InetAddress;
 import java.util.BitSet;
 
 /**
- * Allocates addresses from a prefix, lowest free first, so that the same order of writes always
- * gives the same addresses. Mirrors {@code pkg/registry/core/service/ipallocator.Interface} ({@code
- * Allocate}, {@code AllocateNext}, {@code Release}, {@code Has}); Kubernetes picks at random, kemu
- * deterministically. Thread-safe.
- *
- * <p>As the apiserver's allocator with a static band (KEP-3070), the lowest {@code reservedLow}
- * addresses are given out only when asked for by address, or once the rest of the range is full:
- * that keeps the addresses people pin ({@code kubernetes} at .1, {@code kube-dns} at .10) free.
+ * Allocates addresses from a prefix so that the same order of writes always gives the same
+ * addresses. Mirrors {@code pkg/registry/core/service/ipallocator.Interface} ({@code Allocate},
+ * {@code AllocateNext}, {@code Release}, {@code Has}) and its range rules: the network address is
+ * never handed out, nor, for IPv4, the broadcast address. Kubernetes picks at random; kemu hands
+ * out the lowest free address at or after the one after the last it gave, wrapping around to the
+ * start of the dynamic range, so that a released address is not reused at once. Thread-safe.
  */
 public final class IpAllocator {
+  /** At most this many addresses of a (large IPv6) prefix are used, as upstream caps big ranges. */
+  private static final long MAX_SIZE = 1L << 30;
+
   private final Cidr range;
   private final long first;
   private final long last;
@@ -26,14 +27,16 @@ public final class IpAllocator {
    * broadcast address, as the apiserver does.
    *
    * @param range the prefix
-   * @param reservedLow how many addresses after the network address to keep for explicit requests
-   *     (they are handed out by {@link #allocateNext()} only when the rest is full)
+   * @param reservedLow how many addresses after the network address {@link #allocateNext} hands out
+   *     only once the rest is full (they are meant for {@link #allocate}: {@code kubernetes} at .1,
+   *     {@code kube-dns} at .10); if that leaves nothing, the dynamic range starts at the last
+   *     usable address
    */
   public IpAllocator(Cidr range, int reservedLow) {
     this.range = range;
-    long size = range.size().min(BigInteger.valueOf(1L << 30)).longValueExact();
-    this.first = Math.min(1 + reservedLow, Math.max(1, size - 2));
+    long size = range.size().min(BigInteger.valueOf(MAX_SIZE)).longValueExact();
     this.last = range.isIpv6() ? size - 1 : size - 2;
+    this.first = Math.max(1, Math.min(1L + Math.max(0, reservedLow), last));
     this.cursor = first;
   }
 
@@ -59,49 +62,54 @@ public final class IpAllocator {
   /**
    * Allocates a specific address.
    *
-   * @throws NotInRangeException if it is outside the prefix
+   * @throws NotInRangeException if it is outside the prefix, the network or the broadcast address
    * @throws AlreadyAllocatedException if it is taken
    */
   public synchronized void allocate(InetAddress address) {
     long offset = range.offsetOf(address);
     if (offset < 1 || offset > last) {
-      throw new NotInRangeException("IP", range.toString());
+      throw new NotInRangeException(IpLiterals.format(address), range.toString());
     }
     if (used.get((int) offset)) {
-      throw new AlreadyAllocatedException("IP");
+      throw new AlreadyAllocatedException(IpLiterals.format(address));
     }
     used.set((int) offset);
   }
 
   /**
-   * Allocates the lowest free address at or after the last one given out, wrapping around; once
-   * that part of the range is full, the lowest free reserved address.
+   * Allocates the lowest free address at or after the cursor (the address after the last one given
+   * out), wrapping around to the start of the dynamic range, and only when that is full the lowest
+   * free reserved address.
    *
    * @throws RangeFullException if none is free
    */
   public synchronized InetAddress allocateNext() {
-    long span = last - first + 1;
-    for (long i = 0; i < span; i++) {
-      long candidate = first + ((cursor - first + i) % span);
-      if (!used.get((int) candidate)) {
-        used.set((int) candidate);
-        cursor = candidate + 1 > last ? first : candidate + 1;
-        return range.address(candidate);
+    if (last < first) {
+      throw new RangeFullException(range.toString());
+    }
+    long candidate = used.nextClearBit((int) cursor);
+    if (candidate > last) {
+      candidate = used.nextClearBit((int) first);
+      if (candidate >= cursor || candidate > last) {
+        // The dynamic range is full: fall back to the reserved low band, as the apiserver's
+        // allocator falls back from its upper band (KEP-3070).
+        long low = used.nextClearBit(1);
+        if (low >= first) {
+          throw new RangeFullException(range.toString());
+        }
+        used.set((int) low);
+        return range.address(low);
       }
     }
-    for (long candidate = 1; candidate < first; candidate++) {
-      if (!used.get((int) candidate)) {
-        used.set((int) candidate);
-        return range.address(candidate);
-      }
-    }
-    throw new RangeFullException(range.toString());
+    used.set((int) candidate);
+    cursor = candidate + 1 > last ? first : candidate + 1;
+    return range.address(candidate);
   }
 
-  /** Releases an address; releasing one not allocated does nothing. */
+  /** Releases an address; releasing one not allocated (or outside the range) does nothing. */
   public synchronized void release(InetAddress address) {
     long offset = range.offsetOf(address);
-    if (offset >= 0 && offset <= last) {
+    if (offset >= 1 && offset <= last) {
       used.clear((int) offset);
     }
   }
@@ -126,11 +134,16 @@ public final class IpAllocator {
   /** Whether an address is allocated. */
   public synchronized boolean has(InetAddress address) {
     long offset = range.offsetOf(address);
-    return offset >= 0 && offset <= last && used.get((int) offset);
+    return offset >= 1 && offset <= last && used.get((int) offset);
   }
 
   /** How many addresses are allocated. */
   public synchronized int allocated() {
     return used.cardinality();
+  }
+
+  /** How many addresses the range can hand out, dynamic and reserved together. */
+  public long capacity() {
+    return Math.max(0, last);
   }
 }

@@ -71,10 +71,10 @@ public final class NodePortAllocator {
   public synchronized void allocate(int port) {
     int offset = port - base;
     if (offset < 0 || offset >= size) {
-      throw new NotInRangeException("port", range());
+      throw new NotInRangeException(Integer.toString(port), range());
     }
     if (used.get(offset)) {
-      throw new AlreadyAllocatedException("port");
+      throw new AlreadyAllocatedException(Integer.toString(port));
     }
     used.set(offset);
   }

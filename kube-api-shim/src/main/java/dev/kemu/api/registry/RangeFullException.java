@@ -1,13 +1,16 @@
 package dev.kemu.api.registry;
 
-/** No address or port is free in a range ({@code ipallocator.ErrFull}: {@code range is full}). */
+/**
+ * No address or port is free in a range ({@code ipallocator.ErrFull}, {@code
+ * portallocator.ErrFull}: {@code range is full}).
+ */
 public final class RangeFullException extends RuntimeException {
   private final String range;
 
   /**
-   * A full range.
+   * The error.
    *
-   * @param range the range, for logs
+   * @param range the range that is full, for logs ({@link #range()}); the message is upstream's
    */
   public RangeFullException(String range) {
     super("range is full");

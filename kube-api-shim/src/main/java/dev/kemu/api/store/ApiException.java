@@ -6,22 +6,42 @@ import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.api.model.StatusCauseBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Set;
 
 /**
  * An error of the Kubernetes API, with the apiserver's reason, HTTP code and message. Each variant
- * mirrors a constructor of {@code k8s.io/apimachinery/pkg/api/errors} and becomes a {@link Status}
- * object with {@link #toStatus()}.
+ * mirrors a constructor of {@code k8s.io/apimachinery/pkg/api/errors/errors.go} ({@code
+ * NewNotFound}, {@code NewAlreadyExists}, {@code NewConflict}, {@code NewInvalid}, ...) and becomes
+ * the same {@link Status} object with {@link #toStatus()}: {@code details.kind} holds the resource
+ * (plural) for NotFound, AlreadyExists, Conflict and Forbidden, and the kind for Invalid, exactly
+ * as upstream fills it.
  */
 public abstract sealed class ApiException extends RuntimeException {
   private final ResourceType type;
   private final String name;
+  private final String detailsGroup;
+  private final String detailsKind;
 
-  private ApiException(String message, ResourceType type, String name) {
+  private ApiException(
+      String message, ResourceType type, String name, String detailsGroup, String detailsKind) {
     super(message);
     this.type = type;
     this.name = name;
+    this.detailsGroup = detailsGroup;
+    this.detailsKind = detailsKind;
+  }
+
+  /** An error about a resource: details name the resource (plural) and its group. */
+  private ApiException(String message, ResourceType type, String name) {
+    this(
+        message,
+        type,
+        name,
+        type == null ? null : type.group(),
+        type == null ? null : type.plural());
   }
 
   /** The HTTP status code. */
@@ -33,6 +53,11 @@ public abstract sealed class ApiException extends RuntimeException {
   /** The {@code Status.details.causes}, empty unless the error names fields. */
   public List<StatusCause> causes() {
     return List.of();
+  }
+
+  /** The {@code Status.details.retryAfterSeconds}, or null. */
+  public Integer retryAfterSeconds() {
+    return null;
   }
 
   /** The resource type the error is about, or null. */
@@ -49,37 +74,60 @@ public abstract sealed class ApiException extends RuntimeException {
   public Status toStatus() {
     StatusBuilder status =
         new StatusBuilder()
+            .withApiVersion("v1")
+            .withKind("Status")
             .withNewMetadata()
             .endMetadata()
             .withStatus("Failure")
             .withMessage(getMessage())
             .withReason(reason())
             .withCode(code());
-    if (type != null || !causes().isEmpty()) {
+    boolean hasDetails =
+        detailsKind != null || name != null || !causes().isEmpty() || retryAfterSeconds() != null;
+    if (hasDetails) {
       status
           .withNewDetails()
-          .withName(name)
-          .withGroup(type == null || type.group().isEmpty() ? null : type.group())
-          .withKind(type == null ? null : detailsKind())
+          .withName(name == null || name.isEmpty() ? null : name)
+          .withGroup(detailsGroup == null || detailsGroup.isEmpty() ? null : detailsGroup)
+          .withKind(detailsKind == null || detailsKind.isEmpty() ? null : detailsKind)
           .withCauses(causes().isEmpty() ? null : causes())
+          .withRetryAfterSeconds(retryAfterSeconds())
           .endDetails();
     }
     return status.build();
   }
 
-  /** The apiserver puts the resource in details.kind, except for Invalid, which has the kind. */
-  String detailsKind() {
-    return type.plural();
-  }
-
+  /** {@code deployments.apps "x"}: the qualified resource and the quoted name. */
   private static String quoted(ResourceType type, String name) {
-    return type.qualifiedResource() + " \"" + name + "\"";
+    return type.qualifiedResource() + " " + goQuote(name);
   }
 
-  /** 404: the object does not exist. */
+  /** The qualified kind as {@code schema.GroupKind.String()} prints it: {@code Deployment.apps}. */
+  static String qualifiedKind(String group, String kind) {
+    return group == null || group.isEmpty() ? kind : kind + "." + group;
+  }
+
+  /** A string quoted as Go's {@code %q} quotes it. */
+  static String goQuote(String s) {
+    return FieldError.goQuote(s == null ? "" : s);
+  }
+
+  /** 404: the object does not exist ({@code NewNotFound}). */
   public static final class NotFound extends ApiException {
     public NotFound(ResourceType type, String name) {
       super(quoted(type, name) + " not found", type, name);
+    }
+
+    private NotFound(String message) {
+      super(message, null, null, null, null);
+    }
+
+    /**
+     * The error for a URL the server does not serve, e.g. the {@code status} subresource of a kind
+     * that has none ({@code NewGenericServerResponse(404, ...)}).
+     */
+    public static NotFound resourceNotFound() {
+      return new NotFound("the server could not find the requested resource");
     }
 
     @Override
@@ -93,10 +141,45 @@ public abstract sealed class ApiException extends RuntimeException {
     }
   }
 
-  /** 409: an object of that name exists. */
+  /** 409: an object of that name exists ({@code NewAlreadyExists}). */
   public static final class AlreadyExists extends ApiException {
+    private final Integer retryAfter;
+
     public AlreadyExists(ResourceType type, String name) {
-      super(quoted(type, name) + " already exists", type, name);
+      this(quoted(type, name) + " already exists", type, name, null);
+    }
+
+    private AlreadyExists(String message, ResourceType type, String name, Integer retryAfter) {
+      super(message, type, name);
+      this.retryAfter = retryAfter;
+    }
+
+    /**
+     * The error when the object of that name is being deleted: the apiserver prefixes the message
+     * with {@code object is being deleted: } (registry {@code Store.create}).
+     */
+    public static AlreadyExists beingDeleted(ResourceType type, String name) {
+      return new AlreadyExists(
+          "object is being deleted: " + quoted(type, name) + " already exists", type, name, null);
+    }
+
+    /**
+     * The error when every name generated from {@code generateName} was taken ({@code
+     * NewGenerateNameConflict}, retry after one second).
+     */
+    public static AlreadyExists generateNameConflict(ResourceType type, String name) {
+      return new AlreadyExists(
+          quoted(type, name)
+              + " already exists, the server was not able to generate a unique name for the"
+              + " object",
+          type,
+          name,
+          1);
+    }
+
+    @Override
+    public Integer retryAfterSeconds() {
+      return retryAfter;
     }
 
     @Override
@@ -110,19 +193,45 @@ public abstract sealed class ApiException extends RuntimeException {
     }
   }
 
-  /** 409: the write was based on a stale resourceVersion or failed a precondition. */
+  /**
+   * 409: the write was based on a stale resourceVersion or failed a precondition ({@code
+   * NewConflict}).
+   */
   public static final class Conflict extends ApiException {
     public Conflict(ResourceType type, String name, String detail) {
       super("Operation cannot be fulfilled on " + quoted(type, name) + ": " + detail, type, name);
     }
 
-    /** The usual conflict of optimistic concurrency. */
+    private Conflict(String message, ResourceType type, String name, String kind) {
+      super(message, type, name, type.group(), kind);
+    }
+
+    /** The usual conflict of optimistic concurrency ({@code OptimisticLockErrorMsg}). */
     public static Conflict modified(ResourceType type, String name) {
       return new Conflict(
           type,
           name,
           "the object has been modified; please apply your changes to the latest version and try"
               + " again");
+    }
+
+    /**
+     * A failed delete precondition. The apiserver builds this one from the kind, not the resource
+     * ({@code rest.BeforeDelete}: {@code GroupResource{Group, Resource: gvk.Kind}}), so the message
+     * reads {@code Operation cannot be fulfilled on Deployment.apps "x": ...} and details.kind is
+     * the kind.
+     */
+    public static Conflict deletePrecondition(ResourceType type, String name, String detail) {
+      return new Conflict(
+          "Operation cannot be fulfilled on "
+              + qualifiedKind(type.group(), type.kind())
+              + " "
+              + goQuote(name)
+              + ": "
+              + detail,
+          type,
+          name,
+          type.kind());
     }
 
     @Override
@@ -136,24 +245,46 @@ public abstract sealed class ApiException extends RuntimeException {
     }
   }
 
-  /** 422: the object fails validation; each {@link FieldError} names a field. */
+  /**
+   * 422: the object fails validation; each {@link FieldError} names a field ({@code NewInvalid}).
+   * The message names the qualified kind ({@code Deployment.apps "x" is invalid: ...}); repeated
+   * messages are printed once, as {@code ErrorList.ToAggregate} does.
+   */
   public static final class Invalid extends ApiException {
     private final List<FieldError> errors;
 
     public Invalid(ResourceType type, String name, List<FieldError> errors) {
-      super(message(type, name, errors), type, name);
+      super(
+          message(type.group(), type.kind(), name, errors), type, name, type.group(), type.kind());
       this.errors = List.copyOf(errors);
     }
 
-    private static String message(ResourceType type, String name, List<FieldError> errors) {
-      // errors.NewInvalid names the GroupKind: Service, Deployment.apps.
-      String kind = type.group().isEmpty() ? type.kind() : type.kind() + "." + type.group();
-      String prefix = kind + " \"" + name + "\" is invalid: ";
-      if (errors.size() == 1) {
-        return prefix + errors.get(0);
+    private Invalid(String group, String kind, String name, List<FieldError> errors) {
+      super(message(group, kind, name, errors), null, name, group, kind);
+      this.errors = List.copyOf(errors);
+    }
+
+    /**
+     * Invalid options of a request rather than an object, e.g. {@code DeleteOptions.meta.k8s.io ""
+     * is invalid: ...}.
+     */
+    public static Invalid ofOptions(String group, String kind, List<FieldError> errors) {
+      return new Invalid(group, kind, "", errors);
+    }
+
+    private static String message(String group, String kind, String name, List<FieldError> errors) {
+      String prefix = qualifiedKind(group, kind) + " " + goQuote(name) + " is invalid";
+      Set<String> messages = new LinkedHashSet<>();
+      for (FieldError error : errors) {
+        messages.add(error.toString());
       }
-      return prefix
-          + errors.stream().map(FieldError::toString).collect(Collectors.joining(", ", "[", "]"));
+      if (messages.isEmpty()) {
+        return prefix;
+      }
+      if (messages.size() == 1) {
+        return prefix + ": " + messages.iterator().next();
+      }
+      return prefix + ": [" + String.join(", ", new ArrayList<>(messages)) + "]";
     }
 
     /** The field errors. */
@@ -175,11 +306,6 @@ public abstract sealed class ApiException extends RuntimeException {
     }
 
     @Override
-    String detailsKind() {
-      return type().kind();
-    }
-
-    @Override
     public int code() {
       return 422;
     }
@@ -190,10 +316,18 @@ public abstract sealed class ApiException extends RuntimeException {
     }
   }
 
-  /** 410: a watch or list asked for a resourceVersion older than the history kept. */
+  /**
+   * 410: a watch asked for a resourceVersion older than the history kept ({@code
+   * NewResourceExpired}, reason {@code Expired}).
+   */
   public static final class Gone extends ApiException {
     public Gone(long requested, long oldest) {
-      super("too old resource version: " + requested + " (" + oldest + ")", null, null);
+      this("too old resource version: " + requested + " (" + oldest + ")");
+    }
+
+    /** A watch the store ended, with the reason. */
+    public Gone(String message) {
+      super(message, null, null, null, null);
     }
 
     @Override
@@ -207,10 +341,10 @@ public abstract sealed class ApiException extends RuntimeException {
     }
   }
 
-  /** 400: the request itself is malformed. */
+  /** 400: the request itself is malformed ({@code NewBadRequest}). */
   public static final class BadRequest extends ApiException {
     public BadRequest(String message) {
-      super(message, null, null);
+      super(message, null, null, null, null);
     }
 
     @Override
@@ -224,10 +358,13 @@ public abstract sealed class ApiException extends RuntimeException {
     }
   }
 
-  /** 405: the verb is not supported on the resource. */
+  /** 405: the verb is not supported on the resource ({@code NewMethodNotSupported}). */
   public static final class MethodNotSupported extends ApiException {
     public MethodNotSupported(ResourceType type, String verb) {
-      super(verb + " is not supported on resources of kind \"" + type.plural() + "\"", type, null);
+      super(
+          verb + " is not supported on resources of kind " + goQuote(type.qualifiedResource()),
+          type,
+          null);
     }
 
     @Override
@@ -241,13 +378,22 @@ public abstract sealed class ApiException extends RuntimeException {
     }
   }
 
-  /** 415: the request body has a media type the endpoint does not take. */
+  /**
+   * 415: the request body has a media type the endpoint does not take ({@code
+   * NewUnsupportedMediaTypeError}).
+   */
   public static final class UnsupportedMediaType extends ApiException {
+    /**
+     * The error; the content type received is kept for logs, the message is the apiserver's.
+     *
+     * @param contentType the media type received, may be null
+     */
     public UnsupportedMediaType(String contentType) {
       super(
           "the body of the request was in an unknown format - accepted media types include: "
-              + "application/json, application/yaml, application/vnd.kubernetes.protobuf"
-              + (contentType == null ? "" : " (got " + contentType + ")"),
+              + "application/json, application/yaml, application/vnd.kubernetes.protobuf",
+          null,
+          null,
           null,
           null);
     }
@@ -263,10 +409,10 @@ public abstract sealed class ApiException extends RuntimeException {
     }
   }
 
-  /** 413: the request body is over the size limit. */
+  /** 413: the request body is over the size limit ({@code NewRequestEntityTooLargeError}). */
   public static final class RequestEntityTooLarge extends ApiException {
     public RequestEntityTooLarge(String message) {
-      super(message, null, null);
+      super("Request entity too large: " + message, null, null, null, null);
     }
 
     @Override
@@ -280,10 +426,19 @@ public abstract sealed class ApiException extends RuntimeException {
     }
   }
 
-  /** 403: the operation is refused, e.g. creating in a namespace that is terminating. */
+  /**
+   * 403: the operation is refused, e.g. creating in a namespace that is terminating ({@code
+   * NewForbidden}: {@code pods "x" is forbidden: ...}, or {@code pods is forbidden: ...} when the
+   * object has no name yet).
+   */
   public static final class Forbidden extends ApiException {
     public Forbidden(ResourceType type, String name, String detail) {
-      super(quoted(type, name) + " is forbidden: " + detail, type, name);
+      super(
+          (name == null || name.isEmpty() ? type.qualifiedResource() : quoted(type, name))
+              + " is forbidden: "
+              + detail,
+          type,
+          name);
     }
 
     @Override
@@ -297,10 +452,18 @@ public abstract sealed class ApiException extends RuntimeException {
     }
   }
 
-  /** 500: kemu failed; the message says what went wrong. */
+  /** 500: kemu failed; the message says what went wrong ({@code NewInternalError}). */
   public static final class InternalError extends ApiException {
+    private final String cause;
+
     public InternalError(String message) {
-      super("Internal error occurred: " + message, null, null);
+      super("Internal error occurred: " + message, null, null, null, null);
+      this.cause = message;
+    }
+
+    @Override
+    public List<StatusCause> causes() {
+      return List.of(new StatusCauseBuilder().withMessage(cause).build());
     }
 
     @Override

@@ -19,19 +19,22 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,12 +47,15 @@ import org.slf4j.LoggerFactory;
  * The single source of truth: an in-memory Kubernetes object store with one global resourceVersion,
  * optimistic concurrency, label and field selectors, finalizers and graceful deletion, and watches
  * that resume from a resourceVersion within a bounded history. Mirrors the apiserver's generic
- * registry ({@code k8s.io/apiserver/pkg/registry/generic/registry/store.go}) over etcd and its
- * watch cache.
+ * registry ({@code k8s.io/apiserver/pkg/registry/generic/registry/store.go}, {@code
+ * registry/rest/create.go}, {@code update.go}, {@code delete.go}) over etcd and its watch cache
+ * ({@code storage/cacher/watch_cache.go}), plus the namespace rules of the {@code
+ * NamespaceLifecycle} admission plugin and the namespace registry.
  *
- * <p>Writes are serialized under one lock; each write gets the next resourceVersion and becomes
- * exactly one change in the history. Objects are kept encoded, so every object a caller receives is
- * its own copy: readers cannot change the store or each other.
+ * <p>Writes are serialized under one lock; each write that changes something gets the next
+ * resourceVersion and becomes exactly one change in the history; a write that changes nothing
+ * writes nothing. Objects are kept encoded, so every object a caller receives is its own copy:
+ * readers cannot change the store or each other.
  */
 public final class ResourceStore implements AutoCloseable {
   private static final Logger logger = LoggerFactory.getLogger(ResourceStore.class);
@@ -58,9 +64,52 @@ public final class ResourceStore implements AutoCloseable {
   /** The alphabet of generated name suffixes ({@code k8s.io/apimachinery/pkg/util/rand}). */
   private static final char[] NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789".toCharArray();
 
+  /** {@code maxNameGenerationCreateAttempts} of the registry. */
+  private static final int NAME_GENERATION_ATTEMPTS = 8;
+
+  /** Namespaces the {@code NamespaceLifecycle} admission plugin never lets anyone delete. */
+  private static final Set<String> IMMORTAL_NAMESPACES =
+      Set.of("default", "kube-system", "kube-public");
+
+  /** Kinds kemu does not model that are cluster-scoped (for objects of unknown kinds). */
+  private static final Set<String> CLUSTER_SCOPED_KINDS =
+      Set.of(
+          "GatewayClass",
+          "ClusterRole",
+          "ClusterRoleBinding",
+          "StorageClass",
+          "PersistentVolume",
+          "PriorityClass",
+          "RuntimeClass",
+          "CSIDriver",
+          "CSINode",
+          "VolumeAttachment",
+          "ValidatingWebhookConfiguration",
+          "MutatingWebhookConfiguration",
+          "ValidatingAdmissionPolicy",
+          "ValidatingAdmissionPolicyBinding",
+          "APIService",
+          "ComponentStatus",
+          "CertificateSigningRequest",
+          "FlowSchema",
+          "PriorityLevelConfiguration",
+          "IPAddress",
+          "ServiceCIDR");
+
+  private static final ResourceType DELETE_OPTIONS_KIND =
+      new ResourceType(
+          "meta.k8s.io",
+          "v1",
+          "DeleteOptions",
+          "deleteoptions",
+          false,
+          false,
+          GenericKubernetesResource.class);
+
   private final ResourceTypes types;
   private final Clock clock;
   private final Random random;
+  private final Random uids;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final AtomicLong resourceVersion = new AtomicLong();
   private final Map<ResourceType, ConcurrentSkipListMap<String, StoredObject>> objects =
@@ -76,12 +125,13 @@ public final class ResourceStore implements AutoCloseable {
    * @param types the kinds it serves
    * @param clock the clock for timestamps
    * @param historySize how many changes a watch can resume across
-   * @param seed the seed of generated names, for repeatable runs
+   * @param seed the seed of generated names and uids, for repeatable runs
    */
   public ResourceStore(ResourceTypes types, Clock clock, int historySize, long seed) {
     this.types = Objects.requireNonNull(types);
     this.clock = Objects.requireNonNull(clock);
     this.random = new Random(seed);
+    this.uids = new Random(~seed);
     this.history = new EventHistory(historySize, 0);
     AtomicInteger threads = new AtomicInteger();
     this.dispatch =
@@ -130,7 +180,13 @@ public final class ResourceStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- reads
 
-  /** The type of an object; a kind kemu does not know is registered (with one warning). */
+  /**
+   * The type of an object. A kind kemu does not know is registered with one warning, as namespaced
+   * unless it is a well-known cluster-scoped kind ({@code GatewayClass}, {@code ClusterRole}, ...)
+   * or its name starts with {@code Cluster}: most custom kinds (HTTPRoute, Gateway, ...) are
+   * namespaced, and guessing from the first object's {@code metadata.namespace} would make every
+   * later object of the kind lose its namespace.
+   */
   public ResourceType typeOf(HasMetadata object) {
     return types
         .of(object)
@@ -142,10 +198,14 @@ public final class ResourceStore implements AutoCloseable {
               if (object.getKind() == null || object.getKind().isBlank()) {
                 throw new ApiException.BadRequest("Object 'Kind' is missing");
               }
-              boolean namespaced =
-                  object.getMetadata() != null && object.getMetadata().getNamespace() != null;
+              String kind = object.getKind();
+              boolean clusterScoped =
+                  CLUSTER_SCOPED_KINDS.contains(kind)
+                      || (kind.startsWith("Cluster")
+                          && kind.length() > 7
+                          && Character.isUpperCase(kind.charAt(7)));
               return types.registerUnknown(
-                  object.getApiVersion(), object.getKind(), null, namespaced, false);
+                  object.getApiVersion(), kind, null, !clusterScoped, false);
             });
   }
 
@@ -171,17 +231,19 @@ public final class ResourceStore implements AutoCloseable {
 
   /** Copies of the objects of a type that match the options, sorted by namespace and name. */
   public ResourceList<HasMetadata> list(ResourceType type, ListOptions options) {
-    List<HasMetadata> items = new ArrayList<>();
+    List<StoredObject> selected;
     long version;
-    // The lock makes the list and its resourceVersion consistent.
+    // The lock makes the selection and its resourceVersion consistent; decoding happens outside.
     writeLock.lock();
     try {
       version = resourceVersion.get();
-      for (StoredObject stored : select(type, options)) {
-        items.add(stored.copy());
-      }
+      selected = select(type, options);
     } finally {
       writeLock.unlock();
+    }
+    List<HasMetadata> items = new ArrayList<>(selected.size());
+    for (StoredObject stored : selected) {
+      items.add(stored.copy());
     }
     return new ResourceList<>(items, version);
   }
@@ -193,8 +255,15 @@ public final class ResourceStore implements AutoCloseable {
 
   /** The encoded objects of a type that match, for serving without decoding. */
   public List<byte[]> listEncoded(ResourceType type, ListOptions options) {
-    List<byte[]> items = new ArrayList<>();
-    for (StoredObject stored : select(type, options)) {
+    List<StoredObject> selected;
+    writeLock.lock();
+    try {
+      selected = select(type, options);
+    } finally {
+      writeLock.unlock();
+    }
+    List<byte[]> items = new ArrayList<>(selected.size());
+    for (StoredObject stored : selected) {
       items.add(stored.json());
     }
     return items;
@@ -225,7 +294,7 @@ public final class ResourceStore implements AutoCloseable {
         && options.fieldSelector().matches(stored.object());
   }
 
-  // ---------------------------------------------------------------- writes
+  // ---------------------------------------------------------------- create
 
   /** Creates an object. */
   public <T extends HasMetadata> T create(T object) {
@@ -234,43 +303,57 @@ public final class ResourceStore implements AutoCloseable {
 
   /**
    * Creates an object: fills uid, creationTimestamp, generation and resourceVersion, generates the
-   * name from {@code generateName}, and runs the kind's strategy.
+   * name from {@code generateName} (five characters of the upstream alphabet, retried on a
+   * collision up to eight times), clears the status of kinds with a status subresource, and runs
+   * the kind's strategy.
    *
    * @return the stored object (a copy)
+   * @throws ApiException.NotFound if the namespace does not exist
+   * @throws ApiException.Forbidden if the namespace is terminating
    * @throws ApiException.AlreadyExists if the name is taken
    * @throws ApiException.Invalid if the object fails validation
    */
   public <T extends HasMetadata> T create(T object, WriteOptions options) {
     ResourceType type = typeOf(object);
     HasMetadata work = working(type, object);
-    ObjectMeta meta = work.getMetadata();
     writeLock.lock();
     Transaction tx = new Transaction(options.dryRun());
     try {
+      ObjectMeta meta = work.getMetadata();
       if (type.namespaced()) {
         meta.setNamespace(defaultNamespace(meta.getNamespace()));
         checkNamespaceAdmits(type, meta);
       } else {
         meta.setNamespace(null);
       }
-      if (isBlank(meta.getName()) && !isBlank(meta.getGenerateName())) {
+      boolean generated = isBlank(meta.getName()) && !isBlank(meta.getGenerateName());
+      if (generated) {
         meta.setName(generateName(type, meta));
       }
       validateMetadata(type, meta);
-      ResourceKey key = ResourceKey.of(type, work);
-      if (bucket(type).containsKey(key.namespacedName())) {
-        throw new ApiException.AlreadyExists(type, meta.getName());
-      }
-      meta.setUid(UUID.randomUUID().toString());
+      meta.setUid(nextUid());
       meta.setCreationTimestamp(timestamp(clock.instant()));
       meta.setDeletionTimestamp(null);
       meta.setDeletionGracePeriodSeconds(null);
       meta.setGeneration(1L);
       meta.setResourceVersion(null);
       if (type.hasStatus()) {
-        work = withStatus(type, work, null);
+        work =
+            withStatus(
+                type,
+                work,
+                type.equals(ResourceTypes.NAMESPACE)
+                    ? ResourceCodec.tree(Map.of("phase", "Active"))
+                    : null);
       }
       strategy(type).beforeCreate(work, tx);
+      ResourceKey key = ResourceKey.of(type, work);
+      StoredObject existing = bucket(type).get(key.namespacedName());
+      if (existing != null) {
+        throw existing.object().getMetadata().getDeletionTimestamp() != null
+            ? ApiException.AlreadyExists.beingDeleted(type, key.name())
+            : new ApiException.AlreadyExists(type, key.name());
+      }
       if (options.dryRun()) {
         tx.rollback();
         return cast(object, work);
@@ -300,6 +383,7 @@ public final class ResourceStore implements AutoCloseable {
       if (!key.name().isEmpty() && bucket(key.type()).containsKey(key.namespacedName())) {
         HasMetadata work = working(key.type(), object);
         work.getMetadata().setResourceVersion(null);
+        work.getMetadata().setUid(null);
         return cast(object, update(work));
       }
       return create(object);
@@ -308,19 +392,25 @@ public final class ResourceStore implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- update
+
   /** Updates an object (its status is kept for kinds with a status subresource). */
   public <T extends HasMetadata> T update(T object) {
     return update(object, WriteOptions.DEFAULT);
   }
 
   /**
-   * Replaces an object, as a PUT: if the object carries a resourceVersion it must be the current
-   * one; server-set metadata is kept; for kinds with a status subresource the status is kept;
-   * {@code generation} moves when anything but metadata and status changes. An update that changes
-   * nothing writes nothing. An object being deleted whose last finalizer is removed is deleted.
+   * Replaces an object, as a PUT: if the object carries a resourceVersion (other than empty or
+   * {@code 0}) it must be the current one, and a uid it carries must be the object's; server-set
+   * metadata (uid, creationTimestamp, deletionTimestamp, deletionGracePeriodSeconds, generation) is
+   * kept; for kinds with a status subresource the status is kept; {@code generation} moves when
+   * anything but metadata and status changes. An update that changes nothing writes nothing (no new
+   * resourceVersion, no event). An object being deleted whose last finalizer is removed is deleted
+   * ({@code ShouldDeleteDuringUpdate}): one DELETED event.
    *
+   * @return the stored object, or the deleted object's last state if the update deleted it
    * @throws ApiException.NotFound if the object does not exist
-   * @throws ApiException.Conflict on a stale resourceVersion
+   * @throws ApiException.Conflict on a stale resourceVersion or another uid
    */
   public <T extends HasMetadata> T update(T object, WriteOptions options) {
     return write(object, options, false);
@@ -329,6 +419,8 @@ public final class ResourceStore implements AutoCloseable {
   /**
    * Replaces the status of an object, as a PUT to its {@code status} subresource: everything but
    * the status is kept from the stored object.
+   *
+   * @throws ApiException.NotFound if the object does not exist or its kind has no status
    */
   public <T extends HasMetadata> T updateStatus(T object, WriteOptions options) {
     return write(object, options, true);
@@ -341,7 +433,8 @@ public final class ResourceStore implements AutoCloseable {
 
   /**
    * Reads, changes and writes an object under the store's lock, so the change cannot conflict. The
-   * function gets a private copy and returns the object to write (or the copy unchanged).
+   * function gets a private copy and returns the object to write (or the copy unchanged, or null
+   * for no change).
    *
    * @throws ApiException.NotFound if the object does not exist
    */
@@ -363,7 +456,11 @@ public final class ResourceStore implements AutoCloseable {
       if (stored == null) {
         throw new ApiException.NotFound(key.type(), key.name());
       }
-      T updated = change.apply(kind.cast(stored.copy()));
+      T current = kind.cast(stored.copy());
+      T updated = change.apply(current);
+      if (updated == null) {
+        return kind.cast(stored.copy());
+      }
       updated.getMetadata().setResourceVersion(Long.toString(stored.resourceVersion()));
       return write(updated, WriteOptions.DEFAULT, status);
     } finally {
@@ -376,45 +473,73 @@ public final class ResourceStore implements AutoCloseable {
     HasMetadata work = working(type, object);
     if (type.namespaced()) {
       work.getMetadata().setNamespace(defaultNamespace(work.getMetadata().getNamespace()));
+    } else {
+      work.getMetadata().setNamespace(null);
     }
-    ResourceKey key = ResourceKey.of(type, work);
+    ResourceKey key =
+        new ResourceKey(
+            type,
+            type.namespaced() ? work.getMetadata().getNamespace() : "",
+            Objects.requireNonNullElse(work.getMetadata().getName(), ""));
     writeLock.lock();
     Transaction tx = new Transaction(options.dryRun());
     try {
+      if (status && !type.hasStatus()) {
+        throw ApiException.NotFound.resourceNotFound();
+      }
       StoredObject existing = bucket(type).get(key.namespacedName());
       if (existing == null) {
         throw new ApiException.NotFound(type, key.name());
       }
-      String requested = work.getMetadata().getResourceVersion();
-      if (!isBlank(requested) && !requested.equals(Long.toString(existing.resourceVersion()))) {
+      ObjectMeta requested = work.getMetadata();
+      String requestedVersion = requested.getResourceVersion();
+      if (!isBlank(requestedVersion)
+          && !requestedVersion.equals("0")
+          && !requestedVersion.equals(Long.toString(existing.resourceVersion()))) {
         throw ApiException.Conflict.modified(type, key.name());
       }
+      String existingUid = existing.object().getMetadata().getUid();
+      if (!isBlank(requested.getUid()) && !requested.getUid().equals(existingUid)) {
+        // The uid of the body is a precondition (defaultUpdatedObjectInfo.Preconditions).
+        throw new ApiException.Conflict(
+            type,
+            key.name(),
+            "Precondition failed: UID in precondition: "
+                + requested.getUid()
+                + ", UID in object meta: "
+                + existingUid);
+      }
       HasMetadata old = existing.copy();
-      work = status ? statusUpdate(type, work, old) : mainUpdate(type, work, old);
-      if (!status) {
+      if (status) {
+        work = withStatus(type, old, ResourceCodec.tree(work).get("status"));
+        work.getMetadata().setResourceVersion(null);
+      } else {
+        work = mainUpdate(type, work, old);
         strategy(type).beforeUpdate(work, old, tx);
         // The strategy defaults the object (as the apiserver does on decode), so the spec is
         // compared only now: resubmitting a manifest without its defaults changes nothing.
         work.getMetadata().setGeneration(generation(work, old));
       }
-      work.getMetadata().setResourceVersion(null);
-      old.getMetadata().setResourceVersion(null);
-      if (Arrays.equals(ResourceCodec.encode(work), ResourceCodec.encode(old))) {
+      if (unchanged(work, existing)) {
         tx.rollback();
         return cast(object, existing.copy());
       }
+      if (shouldDeleteDuringUpdate(key, work, existing)) {
+        if (options.dryRun()) {
+          tx.rollback();
+          return cast(object, existing.copy());
+        }
+        StoredObject removed = remove(key, existing);
+        tx.commit();
+        return cast(object, removed.copy());
+      }
       if (options.dryRun()) {
         tx.rollback();
+        work.getMetadata().setResourceVersion(Long.toString(existing.resourceVersion()));
         return cast(object, work);
       }
       StoredObject stored = commit(key, work, existing);
       tx.commit();
-      ObjectMeta meta = work.getMetadata();
-      if (meta.getDeletionTimestamp() != null
-          && isEmpty(meta.getFinalizers())
-          && !awaitsGracefulTermination(type, work)) {
-        remove(key, stored);
-      }
       return cast(object, stored.copy());
     } catch (RuntimeException e) {
       tx.rollback();
@@ -424,6 +549,9 @@ public final class ResourceStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The main resource of a PUT: server-set metadata and the status are kept (rest.BeforeUpdate).
+   */
   private HasMetadata mainUpdate(ResourceType type, HasMetadata work, HasMetadata old) {
     ObjectMeta meta = work.getMetadata();
     ObjectMeta oldMeta = old.getMetadata();
@@ -433,6 +561,7 @@ public final class ResourceStore implements AutoCloseable {
     meta.setDeletionGracePeriodSeconds(oldMeta.getDeletionGracePeriodSeconds());
     meta.setGenerateName(
         meta.getGenerateName() == null ? oldMeta.getGenerateName() : meta.getGenerateName());
+    meta.setResourceVersion(null);
     if (type.hasStatus()) {
       work = withStatus(type, work, ResourceCodec.tree(old).get("status"));
     }
@@ -453,11 +582,22 @@ public final class ResourceStore implements AutoCloseable {
     return generation;
   }
 
-  private HasMetadata statusUpdate(ResourceType type, HasMetadata work, HasMetadata old) {
-    if (!type.hasStatus()) {
-      throw new ApiException.NotFound(type, work.getMetadata().getName() + "/status");
+  /**
+   * {@code ShouldDeleteDuringUpdate}: the new object has no finalizers and the stored one was
+   * deleted with no grace period left. A terminating namespace still holding objects stays (the
+   * namespace registry also waits for its {@code spec.finalizers}).
+   */
+  private boolean shouldDeleteDuringUpdate(
+      ResourceKey key, HasMetadata work, StoredObject existing) {
+    ObjectMeta oldMeta = existing.object().getMetadata();
+    if (!isEmpty(work.getMetadata().getFinalizers()) || oldMeta.getDeletionTimestamp() == null) {
+      return false;
     }
-    return withStatus(type, old, ResourceCodec.tree(work).get("status"));
+    Long grace = oldMeta.getDeletionGracePeriodSeconds();
+    if (grace != null && grace != 0) {
+      return false;
+    }
+    return !(key.type().equals(ResourceTypes.NAMESPACE) && hasContent(key.name()));
   }
 
   /** The object minus metadata and status: what moves {@code generation}. */
@@ -470,9 +610,20 @@ public final class ResourceStore implements AutoCloseable {
     return tree;
   }
 
+  /** Whether an object would store the same as the stored one (map order does not matter). */
+  private static boolean unchanged(HasMetadata work, StoredObject existing) {
+    ObjectNode next = (ObjectNode) ResourceCodec.tree(work);
+    ObjectNode current = (ObjectNode) ResourceCodec.tree(existing.object());
+    ((ObjectNode) next.path("metadata")).remove("resourceVersion");
+    if (current.get("metadata") instanceof ObjectNode currentMeta) {
+      currentMeta.remove("resourceVersion");
+    }
+    return next.equals(current);
+  }
+
   private static HasMetadata withStatus(ResourceType type, HasMetadata object, JsonNode status) {
     ObjectNode tree = (ObjectNode) ResourceCodec.tree(object);
-    if (status == null || status.isNull()) {
+    if (status == null || status.isNull() || status.isMissingNode()) {
       tree.remove("status");
     } else {
       tree.set("status", status);
@@ -480,139 +631,283 @@ public final class ResourceStore implements AutoCloseable {
     return ResourceCodec.convert(tree, type.javaType());
   }
 
+  // ---------------------------------------------------------------- delete
+
   /** Deletes an object with default options. */
   public Optional<HasMetadata> delete(ResourceKey key) {
     return delete(key, DeleteOptions.DEFAULT);
   }
 
   /**
-   * Deletes an object. An object with finalizers, a Pod with a grace period and a Namespace are
-   * first marked with {@code deletionTimestamp} (and stay until their finalizers are removed, the
-   * kubelet confirms with a zero grace period, or the namespace is empty); anything else is removed
-   * at once.
+   * Deletes an object, as the registry's {@code Store.Delete} with {@code rest.BeforeDelete}:
+   *
+   * <ul>
+   *   <li>An object with finalizers (after the {@code orphan}/{@code foregroundDeletion} finalizer
+   *       of an {@code Orphan}/{@code Foreground} propagation policy is added) is marked with
+   *       {@code deletionTimestamp} and {@code deletionGracePeriodSeconds: 0} and stays until an
+   *       update removes its last finalizer.
+   *   <li>A Pod is deleted gracefully: {@code deletionTimestamp} is now plus its grace period
+   *       ({@code gracePeriodSeconds}, else {@code terminationGracePeriodSeconds}, else 30; 0 if it
+   *       has no {@code spec.nodeName} or has finished) and it stays until deleted again with a
+   *       shorter grace period, down to {@link DeleteOptions#NOW}.
+   *   <li>A Namespace that still holds objects is marked Terminating ({@code deletionTimestamp},
+   *       {@code status.phase: Terminating}); an empty one goes at once. {@code default}, {@code
+   *       kube-system} and {@code kube-public} may not be deleted.
+   *   <li>Anything else is removed at once.
+   * </ul>
+   *
+   * Marking an object moves its {@code generation}.
    *
    * @return the object as it is after the call: marked for deletion, or as it was when removed
    * @throws ApiException.NotFound if the object does not exist
    * @throws ApiException.Conflict if a precondition fails
+   * @throws ApiException.Invalid if the propagation policy is not one of the three
+   * @throws ApiException.Forbidden for an immortal namespace
    */
   public Optional<HasMetadata> delete(ResourceKey key, DeleteOptions options) {
+    String policy = options.propagationPolicy();
+    if (policy != null
+        && !policy.equals("Foreground")
+        && !policy.equals("Background")
+        && !policy.equals("Orphan")) {
+      throw ApiException.Invalid.ofOptions(
+          DELETE_OPTIONS_KIND.group(),
+          DELETE_OPTIONS_KIND.kind(),
+          List.of(
+              FieldError.notSupported(
+                  FieldPath.of("propagationPolicy"),
+                  policy,
+                  List.of("Foreground", "Background", "Orphan", "nil"))));
+    }
     writeLock.lock();
     try {
-      StoredObject existing = bucket(key.type()).get(key.namespacedName());
+      ResourceType type = key.type();
+      StoredObject existing = bucket(type).get(key.namespacedName());
       if (existing == null) {
-        throw new ApiException.NotFound(key.type(), key.name());
+        throw new ApiException.NotFound(type, key.name());
       }
-      ObjectMeta meta = existing.object().getMetadata();
-      if (options.preconditionUid() != null && !options.preconditionUid().equals(meta.getUid())) {
-        throw new ApiException.Conflict(
-            key.type(),
-            key.name(),
-            "Precondition failed: UID in precondition: "
-                + options.preconditionUid()
-                + ", UID in object meta: "
-                + meta.getUid());
-      }
-      if (options.preconditionResourceVersion() != null
-          && !options
-              .preconditionResourceVersion()
-              .equals(Long.toString(existing.resourceVersion()))) {
-        throw new ApiException.Conflict(
-            key.type(),
-            key.name(),
-            "Precondition failed: ResourceVersion in precondition: "
-                + options.preconditionResourceVersion()
-                + ", ResourceVersion in object meta: "
-                + existing.resourceVersion());
-      }
-      String policy = options.propagationPolicy();
-      if (policy != null && !policy.equals("Background")) {
-        if (!policy.equals("Foreground") && !policy.equals("Orphan")) {
-          throw new ApiException.BadRequest(
-              "DeleteOptions.PropagationPolicy: Unsupported value: \""
-                  + policy
-                  + "\": supported values: \"Foreground\", \"Background\", \"Orphan\"");
+      checkPreconditions(key, existing, options);
+      if (type.equals(ResourceTypes.NAMESPACE)) {
+        if (IMMORTAL_NAMESPACES.contains(key.name())) {
+          throw new ApiException.Forbidden(type, key.name(), "this namespace may not be deleted");
+        }
+        ObjectMeta meta = existing.object().getMetadata();
+        if (hasContent(key.name())) {
+          if (meta.getDeletionTimestamp() != null) {
+            // Deletion under way: the namespace waits for its content.
+            return Optional.of(existing.copy());
+          }
+          HasMetadata marked = existing.copy();
+          marked.getMetadata().setDeletionTimestamp(timestamp(clock.instant()));
+          marked.getMetadata().setFinalizers(gcFinalizers(marked.getMetadata(), policy));
+          marked = terminating(marked);
+          return Optional.of(options.dryRun() ? marked : commit(key, marked, existing).copy());
         }
       }
-      if (options.dryRun()) {
-        return Optional.of(existing.copy());
-      }
-      long grace = gracePeriod(key.type(), existing.object(), options);
-      boolean terminating = meta.getDeletionTimestamp() != null;
-      boolean finalizers = !isEmpty(meta.getFinalizers());
-      boolean namespaceWithContent =
-          key.type().equals(ResourceTypes.NAMESPACE) && hasContent(key.name());
-      boolean alreadyMarkedNamespace = key.type().equals(ResourceTypes.NAMESPACE) && terminating;
-      if ((grace > 0 || finalizers || namespaceWithContent || policyFinalizer(policy) != null)
-          && !(alreadyMarkedNamespace && !namespaceWithContent && !finalizers)) {
-        HasMetadata marked = existing.copy();
-        ObjectMeta markedMeta = marked.getMetadata();
-        if (!terminating) {
-          markedMeta.setDeletionTimestamp(
-              timestamp(clock.instant().plusSeconds(Math.max(grace, 0))));
-          markedMeta.setDeletionGracePeriodSeconds(grace);
-          String finalizer = policyFinalizer(policy);
-          if (finalizer != null) {
-            List<String> list = new ArrayList<>(listOf(markedMeta.getFinalizers()));
-            if (!list.contains(finalizer)) {
-              list.add(finalizer);
-            }
-            markedMeta.setFinalizers(list);
-          }
-          if (key.type().equals(ResourceTypes.NAMESPACE)) {
-            marked =
-                withStatus(key.type(), marked, ResourceCodec.tree(Map.of("phase", "Terminating")));
-          }
-        } else if (grace < Objects.requireNonNullElse(meta.getDeletionGracePeriodSeconds(), 0L)) {
-          // A shorter grace period shortens a deletion under way, as for kubectl --grace-period.
-          markedMeta.setDeletionTimestamp(timestamp(clock.instant().plusSeconds(grace)));
-          markedMeta.setDeletionGracePeriodSeconds(grace);
-        } else {
-          return Optional.of(existing.copy());
-        }
-        StoredObject stored = commit(key, marked, existing);
-        return Optional.of(stored.copy());
-      }
-      remove(key, existing);
-      return Optional.of(existing.copy());
+      return Optional.of(deleteObject(key, existing, options));
     } finally {
       writeLock.unlock();
     }
   }
 
-  private static String policyFinalizer(String policy) {
-    if ("Foreground".equals(policy)) {
-      return "foregroundDeletion";
+  /** {@code Store.Delete} for one object, preconditions checked; under the write lock. */
+  private HasMetadata deleteObject(ResourceKey key, StoredObject existing, DeleteOptions options) {
+    ResourceType type = key.type();
+    HasMetadata work = existing.copy();
+    ObjectMeta meta = work.getMetadata();
+    Long requestedGrace = options.gracePeriodSeconds();
+    if (requestedGrace != null && requestedGrace < 0) {
+      // Negative values are treated as one second on the delete path.
+      requestedGrace = 1L;
     }
-    if ("Orphan".equals(policy)) {
-      return "orphan";
+    boolean graceful = false;
+    long grace = 0;
+    if (type.equals(ResourceTypes.POD)) {
+      if (meta.getDeletionTimestamp() != null) {
+        Long current = meta.getDeletionGracePeriodSeconds();
+        if (current != null && current != 0) {
+          if (requestedGrace == null || requestedGrace >= current) {
+            // A graceful deletion is pending: only a shorter grace period changes anything.
+            return existing.copy();
+          }
+          Instant deadline =
+              Instant.parse(meta.getDeletionTimestamp())
+                  .minusSeconds(current)
+                  .plusSeconds(requestedGrace);
+          meta.setDeletionTimestamp(timestamp(deadline));
+          meta.setDeletionGracePeriodSeconds(requestedGrace);
+          graceful = true;
+          grace = requestedGrace;
+        }
+      } else {
+        grace = podGracePeriod((Pod) work, requestedGrace);
+        meta.setDeletionTimestamp(timestamp(clock.instant().plusSeconds(grace)));
+        meta.setDeletionGracePeriodSeconds(grace);
+        bumpGeneration(meta);
+        graceful = true;
+      }
     }
-    return null;
+    meta.setFinalizers(gcFinalizers(meta, options.propagationPolicy()));
+    boolean pendingFinalizers = !isEmpty(meta.getFinalizers());
+    if (!graceful && pendingFinalizers) {
+      markAsDeleting(meta);
+    }
+    if (type.equals(ResourceTypes.NAMESPACE) && meta.getDeletionTimestamp() != null) {
+      work = terminating(work);
+    }
+    boolean stays = pendingFinalizers || (graceful && grace > 0);
+    if (options.dryRun()) {
+      return work;
+    }
+    if (graceful || stays) {
+      StoredObject updated = unchanged(work, existing) ? existing : commit(key, work, existing);
+      if (stays) {
+        return updated.copy();
+      }
+      existing = updated;
+    }
+    return remove(key, existing).copy();
   }
 
-  private long gracePeriod(ResourceType type, HasMetadata object, DeleteOptions options) {
-    if (!type.equals(ResourceTypes.POD)) {
-      return 0;
+  private void checkPreconditions(ResourceKey key, StoredObject existing, DeleteOptions options) {
+    ObjectMeta meta = existing.object().getMetadata();
+    String uid = options.preconditionUid();
+    String version = options.preconditionResourceVersion();
+    String storedVersion = Long.toString(existing.resourceVersion());
+    if (key.type().equals(ResourceTypes.NAMESPACE)) {
+      // The namespace registry checks its own preconditions, with older messages.
+      if (uid != null && !uid.equals(meta.getUid())) {
+        throw new ApiException.Conflict(
+            key.type(),
+            key.name(),
+            "Precondition failed: UID in precondition: "
+                + uid
+                + ", UID in object meta: "
+                + meta.getUid());
+      }
+      if (version != null && !version.equals(storedVersion)) {
+        throw new ApiException.Conflict(
+            key.type(),
+            key.name(),
+            "Precondition failed: ResourceVersion in precondition: "
+                + version
+                + ", ResourceVersion in object meta: "
+                + storedVersion);
+      }
+      return;
     }
-    Pod pod = (Pod) object;
-    // A pod no node has picked up, or one that has finished, goes at once (pod strategy
-    // CheckGracefulDelete).
+    if (uid != null && !uid.equals(meta.getUid())) {
+      throw ApiException.Conflict.deletePrecondition(
+          key.type(),
+          key.name(),
+          "the UID in the precondition ("
+              + uid
+              + ") does not match the UID in record ("
+              + meta.getUid()
+              + "). The object might have been deleted and then recreated");
+    }
+    if (version != null && !version.equals(storedVersion)) {
+      throw ApiException.Conflict.deletePrecondition(
+          key.type(),
+          key.name(),
+          "the ResourceVersion in the precondition ("
+              + version
+              + ") does not match the ResourceVersion in record ("
+              + storedVersion
+              + "). The object might have been modified");
+    }
+  }
+
+  /** The pod strategy's {@code CheckGracefulDelete}. */
+  private static long podGracePeriod(Pod pod, Long requested) {
+    long period;
+    if (requested != null) {
+      period = requested;
+    } else {
+      Long spec = pod.getSpec() == null ? null : pod.getSpec().getTerminationGracePeriodSeconds();
+      // The API defaults terminationGracePeriodSeconds to 30.
+      period = spec == null ? 30 : spec;
+    }
     if (pod.getSpec() == null || isBlank(pod.getSpec().getNodeName())) {
-      return 0;
+      // A pod no node has picked up goes at once.
+      period = 0;
     }
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
     if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
-      return 0;
+      period = 0;
     }
-    if (options.gracePeriodSeconds() != null) {
-      return Math.max(0, options.gracePeriodSeconds());
-    }
-    Long spec = pod.getSpec().getTerminationGracePeriodSeconds();
-    return spec == null ? 30 : spec;
+    return period < 0 ? 1 : period;
   }
 
-  private boolean awaitsGracefulTermination(ResourceType type, HasMetadata object) {
-    Long grace = object.getMetadata().getDeletionGracePeriodSeconds();
-    return type.equals(ResourceTypes.POD) && grace != null && grace > 0;
+  /**
+   * {@code deletionFinalizersForGarbageCollection}: the {@code orphan} and {@code
+   * foregroundDeletion} finalizers as the propagation policy (or, without one, the finalizers
+   * already there) asks.
+   */
+  private static List<String> gcFinalizers(ObjectMeta meta, String policy) {
+    List<String> current = listOf(meta.getFinalizers());
+    boolean orphan;
+    boolean foreground;
+    if (policy != null) {
+      orphan = policy.equals("Orphan");
+      foreground = policy.equals("Foreground");
+    } else {
+      String first =
+          current.stream()
+              .filter(f -> f.equals("orphan") || f.equals("foregroundDeletion"))
+              .findFirst()
+              .orElse("");
+      orphan = first.equals("orphan");
+      foreground = first.equals("foregroundDeletion");
+    }
+    List<String> updated = new ArrayList<>();
+    for (String finalizer : current) {
+      if (!finalizer.equals("orphan") && !finalizer.equals("foregroundDeletion")) {
+        updated.add(finalizer);
+      }
+    }
+    if (orphan) {
+      updated.add("orphan");
+    }
+    if (foreground) {
+      updated.add("foregroundDeletion");
+    }
+    if (new LinkedHashSet<>(updated).equals(new LinkedHashSet<>(current))) {
+      return meta.getFinalizers();
+    }
+    return updated;
+  }
+
+  /** {@code markAsDeleting}: deletion timestamp now (unless earlier), grace period zero. */
+  private void markAsDeleting(ObjectMeta meta) {
+    Instant now = clock.instant();
+    if (meta.getDeletionTimestamp() == null) {
+      bumpGeneration(meta);
+    }
+    if (meta.getDeletionTimestamp() == null
+        || Instant.parse(meta.getDeletionTimestamp()).isAfter(now)) {
+      meta.setDeletionTimestamp(timestamp(now));
+    }
+    meta.setDeletionGracePeriodSeconds(0L);
+  }
+
+  /** A first deletion request makes controllers stop acting: the generation moves. */
+  private static void bumpGeneration(ObjectMeta meta) {
+    if (meta.getGeneration() != null && meta.getGeneration() > 0) {
+      meta.setGeneration(meta.getGeneration() + 1);
+    }
+  }
+
+  /** The namespace with {@code status.phase: Terminating}. */
+  private static HasMetadata terminating(HasMetadata namespace) {
+    ObjectNode tree = (ObjectNode) ResourceCodec.tree(namespace);
+    JsonNode status = tree.get("status");
+    ObjectNode updated =
+        status instanceof ObjectNode object
+            ? object.deepCopy()
+            : ResourceCodec.json().createObjectNode();
+    updated.put("phase", "Terminating");
+    return withStatus(ResourceTypes.NAMESPACE, namespace, updated);
   }
 
   private boolean hasContent(String namespace) {
@@ -625,14 +920,22 @@ public final class ResourceStore implements AutoCloseable {
     return false;
   }
 
-  private void remove(ResourceKey key, StoredObject existing) {
+  // ---------------------------------------------------------------- commit
+
+  /** Removes an object: one DELETED change carrying its last state at the new version. */
+  private StoredObject remove(ResourceKey key, StoredObject existing) {
     long version = resourceVersion.incrementAndGet();
     HasMetadata last = existing.copy();
     last.getMetadata().setResourceVersion(Long.toString(version));
     StoredObject deleted = StoredObject.of(key, version, last);
     bucket(key.type()).remove(key.namespacedName());
     record(new Change(EventType.DELETED, version, deleted, existing));
-    strategy(key.type()).afterDelete(existing.object());
+    try {
+      strategy(key.type()).afterDelete(existing.object());
+    } catch (RuntimeException e) {
+      logger.error("releasing what {} held failed", key, e);
+    }
+    return deleted;
   }
 
   private StoredObject commit(ResourceKey key, HasMetadata object, StoredObject previous) {
@@ -653,6 +956,7 @@ public final class ResourceStore implements AutoCloseable {
     }
   }
 
+  /** The {@code NamespaceLifecycle} admission rules for new objects. */
   private void checkNamespaceAdmits(ResourceType type, ObjectMeta meta) {
     StoredObject namespace = bucket(ResourceTypes.NAMESPACE).get(meta.getNamespace());
     if (namespace == null) {
@@ -684,62 +988,83 @@ public final class ResourceStore implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code SimpleNameGenerator} with the registry's retry: the prefix cut to 58 characters, five
+   * random characters, up to eight attempts; then the apiserver's generate-name conflict.
+   */
   private String generateName(ResourceType type, ObjectMeta meta) {
     String base = meta.getGenerateName();
     if (base.length() > 58) {
       base = base.substring(0, 58);
     }
-    for (int attempt = 0; attempt < 8; attempt++) {
-      StringBuilder name = new StringBuilder(base);
+    String name = base;
+    for (int attempt = 0; attempt < NAME_GENERATION_ATTEMPTS; attempt++) {
+      StringBuilder candidate = new StringBuilder(base);
       for (int i = 0; i < 5; i++) {
-        name.append(NAME_ALPHABET[random.nextInt(NAME_ALPHABET.length)]);
+        candidate.append(NAME_ALPHABET[random.nextInt(NAME_ALPHABET.length)]);
       }
-      String key = type.namespaced() ? meta.getNamespace() + "/" + name : name.toString();
+      name = candidate.toString();
+      String key = type.namespaced() ? meta.getNamespace() + "/" + name : name;
       if (!bucket(type).containsKey(key)) {
-        return name.toString();
+        return name;
       }
     }
-    throw new ApiException.AlreadyExists(type, base);
+    throw ApiException.AlreadyExists.generateNameConflict(type, name);
+  }
+
+  /** A version 4 uid from the store's seeded generator, so runs repeat. */
+  private String nextUid() {
+    long high = (uids.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (uids.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(high, low).toString();
   }
 
   // ---------------------------------------------------------------- watch
 
   /**
-   * Starts a watch. With {@code initialEvents} the current state is delivered first as ADDED
-   * events; with a resourceVersion, every change after it. Both are taken atomically with the
-   * registration, so no change is missed or seen twice. Label and field selectors apply to both the
-   * old and new state of a change: an object that stops matching is seen as DELETED, one that
-   * starts matching as ADDED (as the watch cache does).
+   * Starts a watch. With {@code initialEvents} (or a resourceVersion of {@code 0}, "any version",
+   * as the watch cache serves it) the current state is delivered first as ADDED events; with
+   * another resourceVersion, every change after it; with none, changes from now on. Both are taken
+   * atomically with the registration, so no change is missed or seen twice. Label and field
+   * selectors apply to both the old and new state of a change: an object that stops matching is
+   * seen as DELETED, one that starts matching as ADDED ({@code cacheWatcher.convertToWatchEvent}).
+   * After every write, of any kind, each watch gets a progress notification once the events before
+   * it are delivered.
    *
    * @throws ApiException.Gone if the resourceVersion is older than the history kept
    */
   public Watch watch(WatchOptions options, WatchHandler handler) {
-    StoreWatch watch = new StoreWatch(options, handler);
     writeLock.lock();
     try {
       long now = resourceVersion.get();
-      if (options.initialEvents()) {
-        for (ResourceType type : options.types().isEmpty() ? objects.keySet() : options.types()) {
+      Long from = options.resourceVersion();
+      boolean initial = options.initialEvents() || (from != null && from == 0);
+      StoreWatch watch = new StoreWatch(options, handler, initial || from == null ? now : from);
+      if (initial) {
+        Set<ResourceType> followed =
+            options.types().isEmpty() ? Set.copyOf(objects.keySet()) : options.types();
+        for (ResourceType type : followed) {
           for (StoredObject stored : select(type, options.selection())) {
             watch.enqueue(new WatchEvent(EventType.ADDED, stored.resourceVersion(), stored));
           }
         }
-      } else if (options.resourceVersion() != null) {
-        for (Change change : history.since(options.resourceVersion())) {
+      } else if (from != null) {
+        for (Change change : history.since(from)) {
           watch.offer(change);
         }
       }
       watch.progress(now);
       watches.add(watch);
+      return watch;
     } finally {
       writeLock.unlock();
     }
-    return watch;
   }
 
   private final class StoreWatch implements Watch {
     private final WatchOptions options;
     private final WatchHandler handler;
+    private final long after;
     private final ConcurrentLinkedQueue<WatchEvent> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong latest = new AtomicLong(-1);
@@ -747,15 +1072,17 @@ public final class ResourceStore implements AutoCloseable {
     private volatile boolean closed;
     private long deliveredProgress = -1;
 
-    StoreWatch(WatchOptions options, WatchHandler handler) {
+    StoreWatch(WatchOptions options, WatchHandler handler, long after) {
       this.options = options;
       this.handler = handler;
+      this.after = after;
     }
 
     /** Called under the write lock, in resourceVersion order. */
     void offer(Change change) {
       ResourceType type = change.current().key().type();
-      if (options.types().isEmpty() || options.types().contains(type)) {
+      if (change.resourceVersion() > after
+          && (options.types().isEmpty() || options.types().contains(type))) {
         ListOptions selection = options.selection();
         boolean now =
             change.type() != EventType.DELETED && matches(change.current(), type, selection);
@@ -795,14 +1122,23 @@ public final class ResourceStore implements AutoCloseable {
         return;
       }
       if (queued.incrementAndGet() > options.maxQueued()) {
+        // As the watch cache terminates a watcher that does not keep up; the client watches again
+        // from the last resourceVersion it saw.
         closed = true;
         watches.remove(this);
         queue.clear();
-        executor()
-            .execute(
-                () ->
-                    handler.onClose(
-                        new ApiException.Gone(event.resourceVersion(), event.resourceVersion())));
+        ApiException reason =
+            new ApiException.Gone(
+                "watch closed: the watcher fell more than "
+                    + options.maxQueued()
+                    + " events behind (at resourceVersion "
+                    + event.resourceVersion()
+                    + ")");
+        try {
+          executor().execute(() -> handler.onClose(reason));
+        } catch (RejectedExecutionException e) {
+          logger.debug("watch closed after its executor stopped", e);
+        }
         return;
       }
       queue.add(event);
@@ -813,7 +1149,7 @@ public final class ResourceStore implements AutoCloseable {
       schedule();
     }
 
-    private java.util.concurrent.Executor executor() {
+    private Executor executor() {
       return options.executor() == null ? dispatch : options.executor();
     }
 
@@ -821,7 +1157,7 @@ public final class ResourceStore implements AutoCloseable {
       if (!closed && scheduled.compareAndSet(false, true)) {
         try {
           executor().execute(this::drain);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
           scheduled.set(false);
         }
       }
@@ -835,7 +1171,10 @@ public final class ResourceStore implements AutoCloseable {
           queued.decrementAndGet();
           try {
             handler.onEvent(event);
-          } catch (RuntimeException e) {
+          } catch (VirtualMachineError e) {
+            scheduled.set(false);
+            throw e;
+          } catch (Throwable e) {
             logger.error("watch handler failed on {}", event, e);
           }
         }
@@ -843,7 +1182,10 @@ public final class ResourceStore implements AutoCloseable {
           deliveredProgress = progress;
           try {
             handler.onProgress(progress);
-          } catch (RuntimeException e) {
+          } catch (VirtualMachineError e) {
+            scheduled.set(false);
+            throw e;
+          } catch (Throwable e) {
             logger.error("watch handler failed on progress {}", progress, e);
           }
         }
@@ -914,7 +1256,7 @@ public final class ResourceStore implements AutoCloseable {
     return isBlank(namespace) ? "default" : namespace;
   }
 
-  /** Formats an instant as the API does (RFC 3339, whole seconds). */
+  /** Formats an instant as the API does (RFC 3339, whole seconds, UTC). */
   public static String timestamp(Instant instant) {
     return RFC3339.format(instant.truncatedTo(ChronoUnit.SECONDS));
   }

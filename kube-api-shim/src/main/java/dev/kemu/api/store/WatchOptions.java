@@ -9,7 +9,10 @@ import java.util.concurrent.Executor;
  *
  * @param types the resource types to follow; empty follows every type
  * @param selection namespace and selectors applied to every event
- * @param resourceVersion deliver changes after this version; null to start from now
+ * @param resourceVersion deliver changes after this version (older than the history kept: {@link
+ *     ApiException.Gone}; newer than the store: changes after it once they happen); {@code 0} means
+ *     "any version" and starts with the current state as ADDED events, as the watch cache does;
+ *     null to start from now
  * @param initialEvents first deliver the current state as ADDED events (an informer's list, or
  *     {@code sendInitialEvents=true}), atomically with the start of the watch
  * @param executor where the handler runs; one call at a time, in order

@@ -54,7 +54,8 @@ class AllocatorTest {
     assertThatThrownBy(() -> allocator.allocate(ip("10.0.0.5")))
         .isInstanceOf(NotInRangeException.class)
         .hasMessage(
-            "provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12");
+            "the provided IP (10.0.0.5) is not in the valid range. The range of valid IPs is"
+                + " 10.96.0.0/12");
     allocator.allocate(ip("10.96.0.10"));
     assertThatThrownBy(() -> allocator.allocate(ip("10.96.0.10")))
         .isInstanceOf(AlreadyAllocatedException.class)

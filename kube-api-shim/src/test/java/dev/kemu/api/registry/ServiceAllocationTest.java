@@ -116,8 +116,8 @@ class ServiceAllocationTest {
     assertThat(e.getMessage())
         .isEqualTo(
             "Service \"web\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.0.0.5\"}:"
-                + " failed to allocate IP 10.0.0.5: provided IP is not in the valid range. The"
-                + " range of valid IPs is 127.96.0.0/12");
+                + " failed to allocate IP 10.0.0.5: the provided IP (10.0.0.5) is not in the valid"
+                + " range. The range of valid IPs is 127.96.0.0/12");
     assertThat(registry.allocatedClusterIps()).isZero();
   }
 
