@@ -1,5 +1,6 @@
 package dev.kemu.api.server;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kemu.api.model.ResourceCodec;
@@ -263,7 +264,7 @@ final class ResourceHandler {
       if (target.collection()) {
         throw new ApiException.MethodNotSupported(target.type(), "patch");
       }
-      return patch(ctx, target);
+      return patch(ctx, target, params);
     }
     if (method.equals(HttpMethod.DELETE)) {
       return target.collection()
@@ -508,23 +509,73 @@ final class ResourceHandler {
     return Reply.json(200, ResourceCodec.encode(updated));
   }
 
-  private Reply patch(RoutingContext ctx, Target target) {
-    String contentType = ctx.request().getHeader("Content-Type");
-    return Reply.status(
-        new StatusBuilder()
-            .withNewMetadata()
-            .endMetadata()
-            .withStatus("Failure")
-            .withReason("UnsupportedMediaType")
-            .withCode(415)
-            .withMessage(
-                "the body of the request was in an unknown format - accepted media types include:"
-                    + " none: kemu does not serve PATCH of "
-                    + target.type().qualifiedResource()
-                    + " yet (got "
-                    + contentType
-                    + "); send the whole object with PUT (kubectl replace)")
-            .build());
+  /**
+   * PATCH: until the full patch engine is wired, the JSON merge patch of RFC 7386 ({@code
+   * application/merge-patch+json}, what {@code kubectl scale}, {@code label} and {@code annotate}
+   * send); other patch types answer 415 naming the supported one.
+   */
+  private Reply patch(RoutingContext ctx, Target target, MultiMap params) {
+    String media = Bodies.mediaType(ctx.request().getHeader("Content-Type"));
+    if (!media.equals("application/merge-patch+json")) {
+      return Reply.status(
+          new StatusBuilder()
+              .withNewMetadata()
+              .endMetadata()
+              .withStatus("Failure")
+              .withReason("UnsupportedMediaType")
+              .withCode(415)
+              .withMessage(
+                  "the body of the request was in an unknown format - accepted media types"
+                      + " include: application/merge-patch+json")
+              .build());
+    }
+    WriteOptions write = writeOptions(params);
+    JsonNode patch;
+    try {
+      byte[] body =
+          ctx.body() == null || ctx.body().buffer() == null
+              ? new byte[0]
+              : ctx.body().buffer().getBytes();
+      patch = ResourceCodec.json().readTree(body);
+    } catch (IOException e) {
+      throw new ApiException.BadRequest(
+          "error decoding patch: "
+              + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+    }
+    if (patch == null || !patch.isObject()) {
+      throw new ApiException.BadRequest(
+          "json: cannot unmarshal "
+              + (patch == null ? "null" : patch.getNodeType().name().toLowerCase(Locale.ROOT))
+              + " into Go value of type map[string]interface {}");
+    }
+    HasMetadata current =
+        store
+            .get(target.key())
+            .orElseThrow(() -> new ApiException.NotFound(target.type(), target.name()));
+    if ("scale".equals(target.subresource())) {
+      JsonNode scale = MergePatch.apply(Scales.scaleOf(target.type(), current), patch);
+      HasMetadata updated = Scales.applyScale(store, target, scale, write);
+      settle(write.dryRun());
+      return Reply.json(200, ResourceCodec.encode(Scales.scaleOf(target.type(), updated)));
+    }
+    JsonNode merged = MergePatch.apply(ResourceCodec.tree(current), patch);
+    HasMetadata object;
+    try {
+      object = ResourceCodec.json().treeToValue(merged, target.type().javaType());
+    } catch (JsonProcessingException e) {
+      throw new ApiException.BadRequest(e.getOriginalMessage());
+    }
+    if (object.getMetadata() == null || !target.name().equals(object.getMetadata().getName())) {
+      throw new ApiException.BadRequest(
+          "metadata.name: Invalid value: the name of a patched object cannot change");
+    }
+    scope(object, target);
+    HasMetadata updated =
+        "status".equals(target.subresource())
+            ? store.updateStatus(object, write)
+            : store.update(object, write);
+    settle(write.dryRun());
+    return Reply.json(200, ResourceCodec.encode(updated));
   }
 
   private Reply delete(RoutingContext ctx, Target target, MultiMap params) {
