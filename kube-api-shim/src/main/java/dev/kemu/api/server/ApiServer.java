@@ -114,6 +114,7 @@ public final class ApiServer {
   private final ResourceStore store;
   private final Options options;
   private final Discovery discovery;
+  private final OpenApi openApi;
   private ResourceHandler resources;
   private WorkerExecutor worker;
   private HttpServer server;
@@ -135,6 +136,7 @@ public final class ApiServer {
     this.store = store;
     this.options = options;
     this.discovery = store == null ? null : new Discovery(store);
+    this.openApi = store == null ? null : new OpenApi(store, discovery);
   }
 
   /** Binds the port; completes with the bound port. */
@@ -162,6 +164,19 @@ public final class ApiServer {
     router.get("/version").handler(this::version);
     if (store != null) {
       router.get("/api").handler(ctx -> discovery(ctx, true));
+      router
+          .get("/openapi/v2")
+          .handler(
+              ctx ->
+                  blocking(ctx, () -> ResourceCodec.encode(openApi.v2()))
+                      .onSuccess(b -> sendJson(ctx.response(), 200, b)));
+      router
+          .get("/openapi/v3")
+          .handler(
+              ctx ->
+                  blocking(ctx, () -> ResourceCodec.encode(openApi.v3Root()))
+                      .onSuccess(b -> sendJson(ctx.response(), 200, b)));
+      router.getWithRegex("/openapi/v3/(.+)").handler(this::openApiV3);
       router.get("/apis").handler(ctx -> discovery(ctx, false));
       router
           .route()
@@ -299,6 +314,31 @@ public final class ApiServer {
                 ResourceCodec.encode(
                     core ? discovery.apiVersions(serverAddress) : discovery.apiGroupList()))
         .onSuccess(body -> sendJson(ctx.response(), 200, body));
+  }
+
+  private void openApiV3(RoutingContext ctx) {
+    String[] parts = ctx.pathParam("param0").split("/");
+    String group;
+    String version;
+    if (parts.length == 2 && parts[0].equals("api")) {
+      group = "";
+      version = parts[1];
+    } else if (parts.length == 3 && parts[0].equals("apis")) {
+      group = parts[1];
+      version = parts[2];
+    } else {
+      notFound(ctx);
+      return;
+    }
+    blocking(ctx, () -> openApi.v3(group, version).map(ResourceCodec::encode).orElse(null))
+        .onSuccess(
+            body -> {
+              if (body == null) {
+                notFound(ctx);
+              } else {
+                sendJson(ctx.response(), 200, body);
+              }
+            });
   }
 
   private <T> Future<T> blocking(RoutingContext ctx, Callable<T> task) {
