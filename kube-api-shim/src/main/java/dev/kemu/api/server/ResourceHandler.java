@@ -153,6 +153,8 @@ final class ResourceHandler {
                 return task.call();
               } catch (ApiException e) {
                 return Reply.status(e.toStatus());
+              } catch (InvalidOptions e) {
+                return Reply.status(e.toStatus());
               } catch (UncheckedIOException e) {
                 return Reply.status(
                     new ApiException.BadRequest(e.getCause().getMessage()).toStatus());
@@ -430,12 +432,8 @@ final class ResourceHandler {
     boolean dryRun = dryRun(params);
     String manager = params.get("fieldManager");
     if (manager != null && manager.length() > 128) {
-      throw new ApiException.Invalid(
-          null,
-          null,
-          List.of(
-              dev.kemu.api.model.FieldError.tooLong(
-                  dev.kemu.api.model.FieldPath.of("fieldManager"), 128)));
+      throw new InvalidOptions(
+          "CreateOptions", List.of("fieldManager: Too long: may not be more than 128 bytes"));
     }
     return new WriteOptions(dryRun, manager);
   }
@@ -652,7 +650,7 @@ final class ResourceHandler {
     } catch (ApiException e) {
       ApiServer.sendStatus(ctx.response(), e.toStatus());
       return;
-    } catch (WatchStream.InvalidListOptions e) {
+    } catch (InvalidOptions e) {
       ApiServer.sendStatus(ctx.response(), e.toStatus());
       return;
     }

@@ -14,7 +14,6 @@ import dev.kemu.api.store.WatchHandler;
 import dev.kemu.api.store.WatchOptions;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Status;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -118,7 +117,7 @@ final class WatchStream implements WatchHandler {
                 + " sendInitialEvents is provided");
       }
       if (!errors.isEmpty()) {
-        throw new InvalidListOptions(errors);
+        throw new InvalidOptions("ListOptions", errors);
       }
       boolean initial;
       boolean end = false;
@@ -144,31 +143,6 @@ final class WatchStream implements WatchHandler {
           ResourceHandler.wantsTable(accept),
           params.get("includeObject"),
           null);
-    }
-  }
-
-  /** 422 on the watch's list options, with the apiserver's message. */
-  static final class InvalidListOptions extends RuntimeException {
-    final List<String> errors;
-
-    InvalidListOptions(List<String> errors) {
-      super("ListOptions.meta.k8s.io \"\" is invalid: " + String.join(", ", errors));
-      this.errors = errors;
-    }
-
-    Status toStatus() {
-      return new StatusBuilder()
-          .withNewMetadata()
-          .endMetadata()
-          .withStatus("Failure")
-          .withMessage(getMessage())
-          .withReason("Invalid")
-          .withCode(422)
-          .withNewDetails()
-          .withGroup("meta.k8s.io")
-          .withKind("ListOptions")
-          .endDetails()
-          .build();
     }
   }
 
