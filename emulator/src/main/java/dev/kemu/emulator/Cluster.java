@@ -4,6 +4,7 @@ import dev.kemu.api.informer.StoreReader;
 import dev.kemu.api.model.ResourceKey;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.server.ApiServer;
+import dev.kemu.api.server.CertificateAuthority;
 import dev.kemu.api.store.ApiException;
 import dev.kemu.api.store.DeleteOptions;
 import dev.kemu.api.store.ListOptions;
@@ -92,13 +93,17 @@ public final class Cluster implements AutoCloseable {
           "components to sync");
       var ready = new java.util.concurrent.atomic.AtomicBoolean();
       List<StoreReader> settled = readers;
+      CertificateAuthority ca =
+          spec.apiTls() ? CertificateAuthority.create(spec.apiHost(), store.clock()) : null;
       Duration settleTimeout = spec.settleTimeout();
       api =
           new ApiServer(
               vertx,
               store,
               ApiServer.Options.of(spec.apiHost(), spec.apiPort(), ready::get, Emulator.version())
-                  .withAwaitSettled(() -> awaitSettled(store, settled, settleTimeout)));
+                  .withAwaitSettled(() -> awaitSettled(store, settled, settleTimeout))
+                  .withToken(spec.apiToken())
+                  .withTls(ca == null ? null : ca.serving()));
       int apiPort = api.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       closeables.addAll(Components.sources(store, spec.manifests(), spec.watchManifests()));
       Cluster cluster =
@@ -272,10 +277,20 @@ public final class Cluster implements AutoCloseable {
     return apiPort;
   }
 
+  /** The bearer token API clients must send, or null when the API port needs none. */
+  public String apiToken() {
+    return apiServer.token();
+  }
+
+  /** The PEM certificate of the CA that signed the API port's certificate, or null without TLS. */
+  public String apiCaCertificate() {
+    return apiServer.caCertificate();
+  }
+
   /** The URL of the API port. */
   public String apiUrl() {
     String host = apiHost.contains(":") ? "[" + apiHost + "]" : apiHost;
-    return "http://" + host + ":" + apiPort;
+    return (apiServer.caCertificate() == null ? "http://" : "https://") + host + ":" + apiPort;
   }
 
   /** How long {@code start()} took. */

@@ -44,6 +44,8 @@ public final class Emulator {
     private AddressPlan plan = AddressPlan.defaults();
     private String apiHost = "127.0.0.1";
     private int apiPort = 0;
+    private String apiToken;
+    private boolean apiTls;
     private Clock clock = Clock.systemUTC();
     private int historySize = 10_000;
     private long seed = 0;
@@ -119,6 +121,25 @@ public final class Emulator {
       return this;
     }
 
+    /**
+     * A bearer token every API request must carry (401 without it, as an apiserver with a static
+     * token file); null (the default) for none.
+     */
+    public Builder apiToken(String token) {
+      this.apiToken = token;
+      return this;
+    }
+
+    /**
+     * Serves the API over HTTPS with a certificate of kemu's own CA ({@link
+     * Cluster#apiCaCertificate} is what clients trust). kubectl sends a bearer token only over
+     * HTTPS.
+     */
+    public Builder apiTls(boolean tls) {
+      this.apiTls = tls;
+      return this;
+    }
+
     /** The clock of timestamps and timeouts. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock);
@@ -159,6 +180,8 @@ public final class Emulator {
               watchManifests,
               apiHost,
               apiPort,
+              apiToken,
+              apiTls,
               settleTimeout));
     }
   }
@@ -171,5 +194,7 @@ public final class Emulator {
       boolean watchManifests,
       String apiHost,
       int apiPort,
+      String apiToken,
+      boolean apiTls,
       Duration settleTimeout) {}
 }

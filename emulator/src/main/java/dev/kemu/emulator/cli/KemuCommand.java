@@ -50,6 +50,20 @@ public final class KemuCommand implements Callable<Integer> {
   int apiPort;
 
   @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      description =
+          "Bearer token the API port requires (401 without it); written to the kubeconfig.")
+  String token;
+
+  @Option(
+      names = "--api-tls",
+      description =
+          "Serve the API over HTTPS with a certificate of a CA kemu makes at start (its certificate"
+              + " goes into the kubeconfig).")
+  boolean apiTls;
+
+  @Option(
       names = "--dns-port",
       paramLabel = "PORT",
       description = "Cluster DNS port on the node address (default 10053 once DNS is served).")
@@ -151,6 +165,8 @@ public final class KemuCommand implements Callable<Integer> {
             .addressPlan(plan)
             .apiHost(bind)
             .apiPort(apiPort)
+            .apiToken(token)
+            .apiTls(apiTls)
             .start();
     Kubeconfig written;
     try {

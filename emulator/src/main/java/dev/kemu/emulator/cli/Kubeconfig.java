@@ -94,10 +94,24 @@ final class Kubeconfig {
             .withName(NAME)
             .withNewCluster()
             .withServer(cluster.apiUrl())
+            .withCertificateAuthorityData(
+                cluster.apiCaCertificate() == null
+                    ? null
+                    : java.util.Base64.getEncoder()
+                        .encodeToString(
+                            cluster
+                                .apiCaCertificate()
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8)))
             .endCluster()
             .build());
     List<NamedAuthInfo> users = new ArrayList<>(list(config.getUsers()));
-    users.add(new NamedAuthInfoBuilder().withName(NAME).withNewUser().endUser().build());
+    users.add(
+        new NamedAuthInfoBuilder()
+            .withName(NAME)
+            .withNewUser()
+            .withToken(cluster.apiToken())
+            .endUser()
+            .build());
     List<NamedContext> contexts = new ArrayList<>(list(config.getContexts()));
     contexts.add(
         new NamedContextBuilder()

@@ -29,6 +29,10 @@ final class Kubectl {
   }
 
   Kubectl(String server, String token, Path dir) throws IOException {
+    this(server, token, null, dir);
+  }
+
+  Kubectl(String server, String token, String caPem, Path dir) throws IOException {
     this.dir = dir;
     this.kubeconfig = dir.resolve("kubeconfig");
     String user = token == null ? "{}" : "{token: " + token + "}";
@@ -40,7 +44,15 @@ final class Kubectl {
             "kind: Config",
             "clusters:",
             "- name: kemu",
-            "  cluster: {server: \"" + server + "\"}",
+            "  cluster: {server: \""
+                + server
+                + "\""
+                + (caPem == null
+                    ? ""
+                    : ", certificate-authority-data: "
+                        + java.util.Base64.getEncoder()
+                            .encodeToString(caPem.getBytes(StandardCharsets.UTF_8)))
+                + "}",
             "users:",
             "- name: kemu",
             "  user: " + user,

@@ -108,7 +108,13 @@ public final class ApiServer {
    * @param certificatePem the certificate chain
    * @param privateKeyPem the private key (PKCS#8)
    */
-  public record Tls(String certificatePem, String privateKeyPem) {}
+  public record Tls(String certificatePem, String privateKeyPem) {
+    /** The last certificate of the chain: the CA clients are to trust. */
+    public String caCertificatePem() {
+      int last = certificatePem.lastIndexOf("-----BEGIN CERTIFICATE-----");
+      return certificatePem.substring(Math.max(0, last));
+    }
+  }
 
   private final Vertx vertx;
   private final ResourceStore store;
@@ -137,6 +143,16 @@ public final class ApiServer {
     this.options = options;
     this.discovery = store == null ? null : new Discovery(store);
     this.openApi = store == null ? null : new OpenApi(store, discovery);
+  }
+
+  /** The PEM certificate clients must trust, or null without TLS. */
+  public String caCertificate() {
+    return options.tls() == null ? null : options.tls().caCertificatePem();
+  }
+
+  /** The bearer token clients must send, or null. */
+  public String token() {
+    return options.token();
   }
 
   /** Binds the port; completes with the bound port. */
