@@ -1,6 +1,8 @@
 package dev.kemu.api.patch;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.kemu.api.patch.FieldShape.ListSemantics;
+import dev.kemu.api.patch.FieldShape.ListType;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EphemeralContainer;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -20,7 +22,13 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentSpec;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetStatus;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -122,6 +130,129 @@ public final class PatchStrategyTable {
             ObjectReference.class,
             NodeSelector.class);
     return new PatchStrategyTable(lists, retainKeys, atomic);
+  }
+
+  /**
+   * The table derived from a published Kubernetes OpenAPI document (v2 {@code definitions} or v3
+   * {@code components.schemas}), for when one is bundled: list fields with {@code
+   * x-kubernetes-patch-strategy} / {@code x-kubernetes-list-type}, struct fields whose patch
+   * strategy has {@code retainKeys}, and definitions with {@code x-kubernetes-map-type: atomic}.
+   * Definitions are matched to fabric8 classes by name ({@code io.k8s.api.apps.v1.DeploymentSpec}
+   * to {@code io.fabric8.kubernetes.api.model.apps.DeploymentSpec}); those without a class are
+   * skipped.
+   */
+  public static PatchStrategyTable fromOpenApi(JsonNode document) {
+    JsonNode definitions = document.path("definitions");
+    String refPrefix = "#/definitions/";
+    if (definitions.isMissingNode()) {
+      definitions = document.path("components").path("schemas");
+      refPrefix = "#/components/schemas/";
+    }
+    Map<FieldKey, ListSemantics> lists = new HashMap<>();
+    Set<FieldKey> retainKeys = new HashSet<>();
+    Set<Class<?>> atomic = new HashSet<>();
+    Iterator<Map.Entry<String, JsonNode>> it = definitions.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> definition = it.next();
+      Optional<Class<?>> type = modelClass(definition.getKey());
+      if (type.isEmpty()) {
+        continue;
+      }
+      JsonNode schema = definition.getValue();
+      if ("atomic".equals(schema.path("x-kubernetes-map-type").asText())) {
+        atomic.add(type.get());
+      }
+      Iterator<Map.Entry<String, JsonNode>> properties = schema.path("properties").fields();
+      while (properties.hasNext()) {
+        Map.Entry<String, JsonNode> property = properties.next();
+        JsonNode field = property.getValue();
+        String strategy = field.path("x-kubernetes-patch-strategy").asText("");
+        List<String> strategies = List.of(strategy.split(","));
+        FieldKey key = new FieldKey(type.get(), property.getKey());
+        if (!"array".equals(field.path("type").asText())) {
+          if (strategies.contains("retainKeys")) {
+            retainKeys.add(key);
+          }
+          continue;
+        }
+        String listType = field.path("x-kubernetes-list-type").asText("");
+        String mergeKey = field.path("x-kubernetes-patch-merge-key").asText(null);
+        boolean merge = strategies.contains("merge");
+        if (!merge && !listType.equals("map") && !listType.equals("set")) {
+          continue;
+        }
+        ListType semantics =
+            switch (listType) {
+              case "map" -> ListType.MAP;
+              case "set" -> ListType.SET;
+              case "atomic" -> ListType.ATOMIC;
+              // Without a list type, upstream's schema conversion takes a merge key as a map.
+              default -> mergeKey != null ? ListType.MAP : merge ? ListType.SET : ListType.ATOMIC;
+            };
+        List<String> keys = new ArrayList<>();
+        field.path("x-kubernetes-list-map-keys").forEach(k -> keys.add(k.asText()));
+        if (keys.isEmpty() && semantics == ListType.MAP && mergeKey != null) {
+          keys.add(mergeKey);
+        }
+        Map<String, String> defaults = new HashMap<>();
+        JsonNode items = resolve(definitions, refPrefix, field.path("items"));
+        for (String k : keys) {
+          JsonNode defaultValue = items.path("properties").path(k).get("default");
+          if (defaultValue != null && defaultValue.isValueNode()) {
+            defaults.put(k, defaultValue.asText());
+          }
+        }
+        lists.put(
+            key,
+            new ListSemantics(
+                merge,
+                strategies.contains("retainKeys"),
+                mergeKey,
+                semantics,
+                List.copyOf(keys),
+                Map.copyOf(defaults)));
+      }
+    }
+    return new PatchStrategyTable(Map.copyOf(lists), Set.copyOf(retainKeys), Set.copyOf(atomic));
+  }
+
+  private static JsonNode resolve(JsonNode definitions, String prefix, JsonNode schema) {
+    JsonNode ref = schema.get("$ref");
+    if (ref == null && schema.path("allOf").size() == 1) {
+      ref = schema.path("allOf").get(0).get("$ref");
+    }
+    if (ref != null && ref.asText().startsWith(prefix)) {
+      return definitions.path(ref.asText().substring(prefix.length()));
+    }
+    return schema;
+  }
+
+  /** The fabric8 class of an OpenAPI definition name, if the model has one. */
+  static Optional<Class<?>> modelClass(String definition) {
+    String[] parts = definition.split("\\.");
+    if (parts.length < 3) {
+      return Optional.empty();
+    }
+    String simple = parts[parts.length - 1];
+    String version = parts[parts.length - 2];
+    String group = parts[parts.length - 3];
+    List<String> candidates = new ArrayList<>();
+    if (definition.startsWith("io.k8s.api.core.")
+        || definition.startsWith("io.k8s.apimachinery.")) {
+      candidates.add("io.fabric8.kubernetes.api.model." + simple);
+    } else if (definition.startsWith("io.k8s.api.")) {
+      candidates.add("io.fabric8.kubernetes.api.model." + group + "." + version + "." + simple);
+      candidates.add("io.fabric8.kubernetes.api.model." + group + "." + simple);
+    }
+    for (String candidate : candidates) {
+      try {
+        return Optional.of(
+            Class.forName(candidate, false, PatchStrategyTable.class.getClassLoader()));
+      } catch (ClassNotFoundException e) {
+        // try the next package layout
+      }
+    }
+    return Optional.empty();
   }
 
   private static FieldKey key(Class<?> type, String field) {

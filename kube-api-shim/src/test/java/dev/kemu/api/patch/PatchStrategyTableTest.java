@@ -73,6 +73,58 @@ class PatchStrategyTableTest {
     }
   }
 
+  /**
+   * An excerpt of the published OpenAPI v2 document ({@code api/openapi-spec/swagger.json}) gives
+   * the same entries as the built-in table.
+   */
+  @Test
+  void theTableDerivedFromOpenApiMatchesTheBuiltInOne() {
+    String excerpt =
+        """
+        {"definitions": {
+          "io.k8s.api.core.v1.PodSpec": {"properties": {
+            "containers": {"type": "array", "items": {"$ref": "#/definitions/io.k8s.api.core.v1.Container"},
+              "x-kubernetes-list-map-keys": ["name"], "x-kubernetes-list-type": "map",
+              "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge"},
+            "volumes": {"type": "array", "items": {"$ref": "#/definitions/io.k8s.api.core.v1.Volume"},
+              "x-kubernetes-list-map-keys": ["name"], "x-kubernetes-list-type": "map",
+              "x-kubernetes-patch-merge-key": "name", "x-kubernetes-patch-strategy": "merge,retainKeys"},
+            "tolerations": {"type": "array", "items": {"$ref": "#/definitions/io.k8s.api.core.v1.Toleration"},
+              "x-kubernetes-list-type": "atomic"}}},
+          "io.k8s.api.core.v1.Container": {"properties": {
+            "ports": {"type": "array", "items": {"$ref": "#/definitions/io.k8s.api.core.v1.ContainerPort"},
+              "x-kubernetes-list-map-keys": ["containerPort", "protocol"], "x-kubernetes-list-type": "map",
+              "x-kubernetes-patch-merge-key": "containerPort", "x-kubernetes-patch-strategy": "merge"}}},
+          "io.k8s.api.core.v1.ContainerPort": {"properties": {
+            "containerPort": {"type": "integer"}, "protocol": {"type": "string", "default": "TCP"}}},
+          "io.k8s.api.apps.v1.DeploymentSpec": {"properties": {
+            "strategy": {"$ref": "#/definitions/io.k8s.api.apps.v1.DeploymentStrategy",
+              "x-kubernetes-patch-strategy": "retainKeys"}}},
+          "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta": {"properties": {
+            "finalizers": {"type": "array", "items": {"type": "string"},
+              "x-kubernetes-list-type": "set", "x-kubernetes-patch-strategy": "merge"}}},
+          "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector": {"x-kubernetes-map-type": "atomic"}
+        }}
+        """;
+    PatchStrategyTable derived = PatchStrategyTable.fromOpenApi(PatchFixture.tree(excerpt));
+    for (FieldKey key :
+        java.util.List.of(
+            new FieldKey(io.fabric8.kubernetes.api.model.PodSpec.class, "containers"),
+            new FieldKey(io.fabric8.kubernetes.api.model.PodSpec.class, "volumes"),
+            new FieldKey(io.fabric8.kubernetes.api.model.PodSpec.class, "tolerations"),
+            new FieldKey(io.fabric8.kubernetes.api.model.Container.class, "ports"),
+            new FieldKey(io.fabric8.kubernetes.api.model.ObjectMeta.class, "finalizers"))) {
+      assertThat(derived.list(key.type(), key.field()))
+          .as("%s.%s", key.type().getSimpleName(), key.field())
+          .isEqualTo(TABLE.list(key.type(), key.field()));
+    }
+    assertThat(
+            derived.retainKeys(
+                io.fabric8.kubernetes.api.model.apps.DeploymentSpec.class, "strategy"))
+        .isTrue();
+    assertThat(derived.atomic(io.fabric8.kubernetes.api.model.LabelSelector.class)).isTrue();
+  }
+
   @Test
   void theSchemaTakesTheTableForNestedFields() {
     PatchSchema schema = PatchSchema.builtIn();
