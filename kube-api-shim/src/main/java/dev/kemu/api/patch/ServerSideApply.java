@@ -123,10 +123,9 @@ final class ServerSideApply {
     List<List<PathElement>> removed = new ArrayList<>();
     if (last != null) {
       FieldSet dropped = last.fields().difference(configSet);
-      List<List<PathElement>> candidates = new ArrayList<>(dropped.paths());
-      java.util.Collections.reverse(candidates);
-      for (List<PathElement> path : candidates) {
-        if (configSet.containsPrefixed(path)) {
+      // Shallowest first: removing an item takes its fields with it (its keys included).
+      for (List<PathElement> path : dropped.paths()) {
+        if (configSet.containsPrefixed(path) || underAny(path, removed)) {
           continue;
         }
         boolean ownedElsewhere = false;
@@ -168,6 +167,15 @@ final class ServerSideApply {
     }
     ManagedFields.write(merged, result.values());
     return merged;
+  }
+
+  private static boolean underAny(List<PathElement> path, List<List<PathElement>> prefixes) {
+    for (List<PathElement> prefix : prefixes) {
+      if (FieldSet.startsWith(path, prefix)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String subresourceOrNull(String subresource) {
