@@ -180,15 +180,15 @@ public final class PatchEngine {
             "json: cannot unmarshal " + goKind(op) + " into Go value of type jsonpatch.Operation");
       }
     }
-    try {
-      JsonPatch.validate(patch);
-    } catch (InvalidJsonPatchException e) {
-      throw new ApiException.Unprocessable(firstLine(String.valueOf(e.getMessage())));
-    }
     // One operation at a time, so that a failure names its operation as evanphx/json-patch does.
     JsonNode document = current;
     for (JsonNode operation : patch) {
       ArrayNode single = ResourceCodec.json().createArrayNode().add(operation);
+      try {
+        JsonPatch.validate(single);
+      } catch (InvalidJsonPatchException | IllegalArgumentException e) {
+        throw new ApiException.Unprocessable(evanphxMessage(operation));
+      }
       try {
         document = JsonPatch.apply(single, document);
       } catch (JsonPatchApplicationException e) {
