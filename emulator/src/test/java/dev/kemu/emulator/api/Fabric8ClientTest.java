@@ -42,7 +42,17 @@ class Fabric8ClientTest {
   @BeforeAll
   static void start() {
     // A short history, so that a watch from an old resourceVersion is answered 410 Gone.
-    cluster = Emulator.builder().apiHost("127.0.0.1").apiPort(0).historySize(50).start();
+    cluster =
+        Emulator.builder()
+            // Addresses no other test class uses: test classes run in parallel.
+            .podCidr("127.231.0.0/16")
+            .serviceCidr("127.99.2.0/24")
+            .loadBalancerPool("127.209.2.0/24")
+            .nodeAddress("127.0.32.1")
+            .apiHost("127.0.0.1")
+            .apiPort(0)
+            .historySize(50)
+            .start();
   }
 
   @AfterAll
@@ -66,7 +76,7 @@ class Fabric8ClientTest {
     client
         .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-        .create();
+        .serverSideApply();
   }
 
   @Test
@@ -227,9 +237,7 @@ class Fabric8ClientTest {
         informer.start().toCompletableFuture().get(20, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(20)).until(() -> events.contains("add before"));
         client.configMaps().inNamespace(ns).resource(configMap("after", "1")).create();
-        ConfigMap after = client.configMaps().inNamespace(ns).withName("after").get();
-        after.getData().put("v", "2");
-        client.configMaps().inNamespace(ns).resource(after).update();
+        client.configMaps().inNamespace(ns).withName("after").edit(c -> configMap("after", "2"));
         client.configMaps().inNamespace(ns).withName("before").delete();
         await()
             .atMost(Duration.ofSeconds(20))

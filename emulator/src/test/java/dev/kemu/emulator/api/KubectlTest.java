@@ -24,7 +24,16 @@ class KubectlTest {
 
   @BeforeAll
   static void start() {
-    cluster = Emulator.builder().apiHost("127.0.0.1").apiPort(0).start();
+    cluster =
+        Emulator.builder()
+            // Addresses no other test class uses: test classes run in parallel.
+            .podCidr("127.230.0.0/16")
+            .serviceCidr("127.99.1.0/24")
+            .loadBalancerPool("127.209.1.0/24")
+            .nodeAddress("127.0.31.1")
+            .apiHost("127.0.0.1")
+            .apiPort(0)
+            .start();
   }
 
   @AfterAll
@@ -180,6 +189,92 @@ class KubectlTest {
       watch.destroy();
       watch.waitFor();
     }
+  }
+
+  @Test
+  void patchOfEveryTypeAndServerSideApply(@TempDir Path dir) throws Exception {
+    Kubectl kubectl = new Kubectl(cluster, dir);
+    kubectl
+        .run("apply", "--server-side", "-f", kubectl.file("app.yaml", app("patch")).toString())
+        .ok();
+    assertThat(cluster.get(Service.class, "patch", "web")).isPresent();
+    assertThat(
+            kubectl
+                .run(
+                    "patch",
+                    "svc",
+                    "web",
+                    "-n",
+                    "patch",
+                    "-p",
+                    "{\"metadata\":{\"labels\":{\"a\":\"1\"}}}")
+                .ok()
+                .out())
+        .contains("service/web patched");
+    assertThat(
+            kubectl
+                .run(
+                    "patch",
+                    "svc",
+                    "web",
+                    "-n",
+                    "patch",
+                    "--type=merge",
+                    "-p",
+                    "{\"metadata\":{\"labels\":{\"b\":\"2\"}}}")
+                .ok()
+                .out())
+        .contains("service/web patched");
+    assertThat(
+            kubectl
+                .run(
+                    "patch",
+                    "svc",
+                    "web",
+                    "-n",
+                    "patch",
+                    "--type=json",
+                    "-p",
+                    "[{\"op\":\"add\",\"path\":\"/spec/ports/-\",\"value\":{\"name\":\"admin\",\"port\":9090}}]")
+                .err())
+        .contains("spec.ports[0].name: Required value");
+    // Strategic merge: ports merge by port, so this adds a port and keeps the first.
+    assertThat(
+            kubectl
+                .run(
+                    "patch",
+                    "svc",
+                    "web",
+                    "-n",
+                    "patch",
+                    "-p",
+                    "{\"spec\":{\"ports\":[{\"name\":\"admin\",\"port\":9090},{\"name\":\"http\",\"port\":80}]}}")
+                .ok()
+                .out())
+        .contains("service/web patched");
+    Service service = cluster.get(Service.class, "patch", "web").orElseThrow();
+    assertThat(service.getMetadata().getLabels()).containsEntry("a", "1").containsEntry("b", "2");
+    assertThat(service.getSpec().getPorts())
+        .extracting(p -> p.getPort())
+        .containsExactlyInAnyOrder(80, 9090);
+    // Server-side apply of a change: live as soon as kubectl returns.
+    kubectl
+        .run(
+            "apply",
+            "--server-side",
+            "-f",
+            kubectl
+                .file("more.yaml", app("patch").replace("replicas: 2", "replicas: 3"))
+                .toString())
+        .ok();
+    assertThat(cluster.list(io.fabric8.kubernetes.api.model.Pod.class, "patch")).hasSize(3);
+  }
+
+  @Test
+  void explainReadsThePublishedSchema(@TempDir Path dir) throws Exception {
+    Kubectl kubectl = new Kubectl(cluster, dir);
+    assertThat(kubectl.run("explain", "service.spec").ok().out())
+        .contains("KIND:", "Service", "FIELD: spec", "clusterIP", "selector");
   }
 
   @Test

@@ -7,6 +7,9 @@ import dev.kemu.api.model.ResourceCodec;
 import dev.kemu.api.model.ResourceKey;
 import dev.kemu.api.model.ResourceType;
 import dev.kemu.api.model.ResourceTypes;
+import dev.kemu.api.patch.PatchEngine;
+import dev.kemu.api.patch.PatchOptions;
+import dev.kemu.api.patch.PatchResult;
 import dev.kemu.api.store.ApiException;
 import dev.kemu.api.store.DeleteOptions;
 import dev.kemu.api.store.FieldSelector;
@@ -49,6 +52,7 @@ final class ResourceHandler {
   private final ApiServer.Options options;
   private final WorkerExecutor worker;
   private final TableRenderer tables;
+  private final PatchEngine patches;
   private final Set<WatchStream> watches = ConcurrentHashMap.newKeySet();
 
   ResourceHandler(
@@ -63,6 +67,7 @@ final class ResourceHandler {
     this.options = options;
     this.worker = worker;
     this.tables = new TableRenderer(store.clock());
+    this.patches = PatchEngine.builtIn(store.clock());
   }
 
   /** What a request addresses, parsed from its path. */
@@ -545,72 +550,109 @@ final class ResourceHandler {
   }
 
   /**
-   * PATCH: until the full patch engine is wired, the JSON merge patch of RFC 7386 ({@code
-   * application/merge-patch+json}, what {@code kubectl scale}, {@code label} and {@code annotate}
-   * send); other patch types answer 415 naming the supported one.
+   * PATCH ({@code handlers/patch.go}): JSON patch, merge patch, strategic merge patch and
+   * server-side apply through the patch engine, then a write with the current resourceVersion; a
+   * write that lost a race with another is retried on the fresh object, as the apiserver does for
+   * patches without a resourceVersion precondition. An apply to a missing object creates it.
    */
   private Reply patch(RoutingContext ctx, Target target, MultiMap params) {
-    String media = Bodies.mediaType(ctx.request().getHeader("Content-Type"));
-    if (!media.equals("application/merge-patch+json")) {
-      return Reply.status(
-          new StatusBuilder()
-              .withNewMetadata()
-              .endMetadata()
-              .withStatus("Failure")
-              .withReason("UnsupportedMediaType")
-              .withCode(415)
-              .withMessage(
-                  "the body of the request was in an unknown format - accepted media types"
-                      + " include: application/merge-patch+json")
-              .build());
-    }
     WriteOptions write = writeOptions(params);
-    JsonNode patch;
+    String contentType = ctx.request().getHeader("Content-Type");
+    byte[] body =
+        ctx.body() == null || ctx.body().buffer() == null
+            ? new byte[0]
+            : ctx.body().buffer().getBytes();
+    String forceText = params.get("force");
+    Boolean force = forceText == null ? null : Boolean.valueOf(forceText);
+    PatchOptions patchOptions = new PatchOptions(write.fieldManager(), force, target.subresource());
+    for (int attempt = 0; ; attempt++) {
+      var current = store.get(target.key());
+      if ("scale".equals(target.subresource())) {
+        HasMetadata object =
+            current.orElseThrow(() -> new ApiException.NotFound(target.type(), target.name()));
+        PatchResult result =
+            patches.patch(
+                target.type(),
+                ResourceCodec.encode(Scales.scaleOf(target.type(), object)),
+                body,
+                contentType,
+                new PatchOptions(write.fieldManager(), force, null));
+        HasMetadata updated = Scales.applyScale(store, target, readTree(result.json()), write);
+        settle(write.dryRun());
+        return Reply.json(200, ResourceCodec.encode(Scales.scaleOf(target.type(), updated)));
+      }
+      if (current.isEmpty()
+          && !Bodies.mediaType(contentType).equals(PatchEngine.APPLY_PATCH_YAML)) {
+        throw new ApiException.NotFound(target.type(), target.name());
+      }
+      PatchResult result =
+          patches.patch(
+              target.type(),
+              current.map(ResourceCodec::encode).orElse(null),
+              body,
+              contentType,
+              patchOptions);
+      HasMetadata object;
+      try {
+        object = ResourceCodec.json().readValue(result.json(), target.type().javaType());
+      } catch (IOException e) {
+        throw new ApiException.BadRequest(
+            target.type().kind()
+                + " in version \""
+                + target.type().version()
+                + "\" cannot be handled as a "
+                + target.type().kind()
+                + ": "
+                + (e instanceof JsonProcessingException j
+                    ? j.getOriginalMessage()
+                    : e.getMessage()));
+      }
+      if (object.getMetadata() == null) {
+        object.setMetadata(new ObjectMeta());
+      }
+      scope(object, target);
+      String name = object.getMetadata().getName();
+      if (name == null || name.isEmpty()) {
+        object.getMetadata().setName(target.name());
+      } else if (!name.equals(target.name())) {
+        throw new ApiException.BadRequest(
+            "the name of the object ("
+                + name
+                + ") does not match the name on the URL ("
+                + target.name()
+                + ")");
+      }
+      try {
+        if (current.isEmpty()) {
+          HasMetadata created = store.create(object, write);
+          settle(write.dryRun());
+          return Reply.json(201, ResourceCodec.encode(created));
+        }
+        HasMetadata updated =
+            "status".equals(target.subresource())
+                ? store.updateStatus(object, write)
+                : store.update(object, write);
+        settle(write.dryRun());
+        return Reply.json(200, ResourceCodec.encode(updated));
+      } catch (ApiException.Conflict | ApiException.AlreadyExists e) {
+        if (attempt >= 4 || patchPinsVersion(body)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static JsonNode readTree(byte[] json) {
     try {
-      byte[] body =
-          ctx.body() == null || ctx.body().buffer() == null
-              ? new byte[0]
-              : ctx.body().buffer().getBytes();
-      patch = ResourceCodec.json().readTree(body);
+      return ResourceCodec.json().readTree(json);
     } catch (IOException e) {
-      throw new ApiException.BadRequest(
-          "error decoding patch: "
-              + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+      throw new UncheckedIOException(e);
     }
-    if (patch == null || !patch.isObject()) {
-      throw new ApiException.BadRequest(
-          "json: cannot unmarshal "
-              + (patch == null ? "null" : patch.getNodeType().name().toLowerCase(Locale.ROOT))
-              + " into Go value of type map[string]interface {}");
-    }
-    HasMetadata current =
-        store
-            .get(target.key())
-            .orElseThrow(() -> new ApiException.NotFound(target.type(), target.name()));
-    if ("scale".equals(target.subresource())) {
-      JsonNode scale = MergePatch.apply(Scales.scaleOf(target.type(), current), patch);
-      HasMetadata updated = Scales.applyScale(store, target, scale, write);
-      settle(write.dryRun());
-      return Reply.json(200, ResourceCodec.encode(Scales.scaleOf(target.type(), updated)));
-    }
-    JsonNode merged = MergePatch.apply(ResourceCodec.tree(current), patch);
-    HasMetadata object;
-    try {
-      object = ResourceCodec.json().treeToValue(merged, target.type().javaType());
-    } catch (JsonProcessingException e) {
-      throw new ApiException.BadRequest(e.getOriginalMessage());
-    }
-    if (object.getMetadata() == null || !target.name().equals(object.getMetadata().getName())) {
-      throw new ApiException.BadRequest(
-          "metadata.name: Invalid value: the name of a patched object cannot change");
-    }
-    scope(object, target);
-    HasMetadata updated =
-        "status".equals(target.subresource())
-            ? store.updateStatus(object, write)
-            : store.update(object, write);
-    settle(write.dryRun());
-    return Reply.json(200, ResourceCodec.encode(updated));
+  }
+
+  /** Whether the patch itself names a resourceVersion (then a conflict is the client's). */
+  private static boolean patchPinsVersion(byte[] body) {
+    return new String(body, StandardCharsets.UTF_8).contains("resourceVersion");
   }
 
   private Reply delete(RoutingContext ctx, Target target, MultiMap params) {
