@@ -83,7 +83,9 @@ public final class Cluster implements AutoCloseable {
     List<AutoCloseable> closeables = new ArrayList<>();
     ApiServer api = null;
     try {
+      logger.debug("vert.x up after {} ms", (System.nanoTime() - started) / 1_000_000);
       Components.install(store, spec.plan());
+      logger.debug("write path installed after {} ms", (System.nanoTime() - started) / 1_000_000);
       readers.addAll(Components.readers(store, spec.plan(), vertx));
       await(
           CompletableFuture.allOf(
@@ -93,7 +95,9 @@ public final class Cluster implements AutoCloseable {
       var ready = new java.util.concurrent.atomic.AtomicBoolean();
       api = new ApiServer(vertx, spec.apiHost(), spec.apiPort(), ready::get, Emulator.version());
       int apiPort = api.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      logger.debug("readers synced after {} ms", (System.nanoTime() - started) / 1_000_000);
       closeables.addAll(Components.sources(store, spec.manifests(), spec.watchManifests()));
+      logger.debug("manifests applied after {} ms", (System.nanoTime() - started) / 1_000_000);
       Cluster cluster =
           new Cluster(
               store,
@@ -107,6 +111,7 @@ public final class Cluster implements AutoCloseable {
               apiPort,
               Duration.ZERO);
       cluster.awaitSettled();
+      logger.debug("settled after {} ms", (System.nanoTime() - started) / 1_000_000);
       ready.set(true);
       return cluster.withStartupTime(Duration.ofNanos(System.nanoTime() - started));
     } catch (Exception e) {
