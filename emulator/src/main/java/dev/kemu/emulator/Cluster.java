@@ -1,6 +1,7 @@
 package dev.kemu.emulator;
 
 import dev.kemu.api.informer.StoreReader;
+import dev.kemu.api.manifests.ManifestProblem;
 import dev.kemu.api.model.ResourceKey;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.server.ApiServer;
@@ -24,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +48,7 @@ public final class Cluster implements AutoCloseable {
   private final int apiPort;
   private final String apiHost;
   private final Duration startupTime;
+  private final AtomicReference<List<ManifestProblem>> manifestProblems;
   private volatile boolean closed;
 
   private Cluster(
@@ -58,7 +61,9 @@ public final class Cluster implements AutoCloseable {
       ApiServer apiServer,
       String apiHost,
       int apiPort,
-      Duration startupTime) {
+      Duration startupTime,
+      AtomicReference<List<ManifestProblem>> manifestProblems) {
+    this.manifestProblems = manifestProblems;
     this.store = store;
     this.plan = plan;
     this.vertx = vertx;
@@ -96,7 +101,13 @@ public final class Cluster implements AutoCloseable {
       api = new ApiServer(vertx, spec.apiHost(), spec.apiPort(), ready::get, Emulator.version());
       int apiPort = api.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       logger.debug("readers synced after {} ms", (System.nanoTime() - started) / 1_000_000);
-      closeables.addAll(Components.sources(store, spec.manifests(), spec.watchManifests()));
+      AtomicReference<List<ManifestProblem>> problems = new AtomicReference<>(List.of());
+      closeables.addAll(
+          Components.sources(
+              store,
+              spec.manifests(),
+              spec.watchManifests(),
+              report -> problems.set(List.copyOf(report.problems()))));
       logger.debug("manifests applied after {} ms", (System.nanoTime() - started) / 1_000_000);
       Cluster cluster =
           new Cluster(
@@ -109,7 +120,8 @@ public final class Cluster implements AutoCloseable {
               api,
               spec.apiHost(),
               apiPort,
-              Duration.ZERO);
+              Duration.ZERO,
+              problems);
       cluster.awaitSettled();
       logger.debug("settled after {} ms", (System.nanoTime() - started) / 1_000_000);
       ready.set(true);
@@ -125,7 +137,17 @@ public final class Cluster implements AutoCloseable {
 
   private Cluster withStartupTime(Duration time) {
     return new Cluster(
-        store, plan, vertx, readers, closeables, settleTimeout, apiServer, apiHost, apiPort, time);
+        store,
+        plan,
+        vertx,
+        readers,
+        closeables,
+        settleTimeout,
+        apiServer,
+        apiHost,
+        apiPort,
+        time,
+        manifestProblems);
   }
 
   // ---------------------------------------------------------------- writes
@@ -274,6 +296,14 @@ public final class Cluster implements AutoCloseable {
   public String apiUrl() {
     String host = apiHost.contains(":") ? "[" + apiHost + "]" : apiHost;
     return "http://" + host + ":" + apiPort;
+  }
+
+  /**
+   * The problems of the last manifest (re)load: bad files, documents the store rejected, each with
+   * file, document and line. Empty when every document was applied.
+   */
+  public List<ManifestProblem> manifestProblems() {
+    return manifestProblems.get();
   }
 
   /** How long {@code start()} took. */
