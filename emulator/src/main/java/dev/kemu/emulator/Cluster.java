@@ -1,6 +1,7 @@
 package dev.kemu.emulator;
 
 import dev.kemu.api.informer.StoreReader;
+import dev.kemu.api.manifests.ManifestProblem;
 import dev.kemu.api.model.ResourceKey;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.server.ApiServer;
@@ -25,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,7 @@ public final class Cluster implements AutoCloseable {
   private final int apiPort;
   private final String apiHost;
   private final Duration startupTime;
+  private final AtomicReference<List<ManifestProblem>> manifestProblems;
   private volatile boolean closed;
 
   private Cluster(
@@ -59,7 +62,9 @@ public final class Cluster implements AutoCloseable {
       ApiServer apiServer,
       String apiHost,
       int apiPort,
-      Duration startupTime) {
+      Duration startupTime,
+      AtomicReference<List<ManifestProblem>> manifestProblems) {
+    this.manifestProblems = manifestProblems;
     this.store = store;
     this.plan = plan;
     this.vertx = vertx;
@@ -75,16 +80,27 @@ public final class Cluster implements AutoCloseable {
   static Cluster start(Emulator.ClusterSpec spec) {
     long started = System.nanoTime();
     ResourceStore store = spec.store();
-    Vertx vertx =
-        Vertx.vertx(
-            new VertxOptions()
-                .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
-                .setWorkerPoolSize(4));
+    // A cold JVM spends most of a start loading classes and building Jackson (de)serializers.
+    // Start Vert.x and warm the codecs of the common kinds on other threads while this one
+    // installs the write path: on a machine with two or more cores the three overlap.
+    CompletableFuture<Vertx> startingVertx =
+        CompletableFuture.supplyAsync(
+            () ->
+                Vertx.vertx(
+                    new VertxOptions()
+                        .setEventLoopPoolSize(
+                            Math.max(2, Runtime.getRuntime().availableProcessors()))
+                        .setWorkerPoolSize(4)));
+    CodecWarmup.start();
     List<StoreReader> readers = new ArrayList<>();
     List<AutoCloseable> closeables = new ArrayList<>();
     ApiServer api = null;
+    Vertx vertx = null;
     try {
       Components.install(store, spec.plan());
+      logger.debug("write path installed after {} ms", (System.nanoTime() - started) / 1_000_000);
+      vertx = startingVertx.join();
+      logger.debug("vert.x up after {} ms", (System.nanoTime() - started) / 1_000_000);
       readers.addAll(Components.readers(store, spec.plan(), vertx));
       await(
           CompletableFuture.allOf(
@@ -105,7 +121,15 @@ public final class Cluster implements AutoCloseable {
                   .withToken(spec.apiToken())
                   .withTls(ca == null ? null : ca.serving()));
       int apiPort = api.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      closeables.addAll(Components.sources(store, spec.manifests(), spec.watchManifests()));
+      logger.debug("readers synced after {} ms", (System.nanoTime() - started) / 1_000_000);
+      AtomicReference<List<ManifestProblem>> problems = new AtomicReference<>(List.of());
+      closeables.addAll(
+          Components.sources(
+              store,
+              spec.manifests(),
+              spec.watchManifests(),
+              report -> problems.set(List.copyOf(report.problems()))));
+      logger.debug("manifests applied after {} ms", (System.nanoTime() - started) / 1_000_000);
       Cluster cluster =
           new Cluster(
               store,
@@ -117,12 +141,14 @@ public final class Cluster implements AutoCloseable {
               api,
               spec.apiHost(),
               apiPort,
-              Duration.ZERO);
+              Duration.ZERO,
+              problems);
       cluster.awaitSettled();
+      logger.debug("settled after {} ms", (System.nanoTime() - started) / 1_000_000);
       ready.set(true);
       return cluster.withStartupTime(Duration.ofNanos(System.nanoTime() - started));
     } catch (Exception e) {
-      closeAll(readers, closeables, api, vertx, store);
+      closeAll(readers, closeables, api, vertx != null ? vertx : startingVertx.join(), store);
       if (e instanceof RuntimeException runtime) {
         throw runtime;
       }
@@ -132,7 +158,17 @@ public final class Cluster implements AutoCloseable {
 
   private Cluster withStartupTime(Duration time) {
     return new Cluster(
-        store, plan, vertx, readers, closeables, settleTimeout, apiServer, apiHost, apiPort, time);
+        store,
+        plan,
+        vertx,
+        readers,
+        closeables,
+        settleTimeout,
+        apiServer,
+        apiHost,
+        apiPort,
+        time,
+        manifestProblems);
   }
 
   // ---------------------------------------------------------------- writes
@@ -291,6 +327,14 @@ public final class Cluster implements AutoCloseable {
   public String apiUrl() {
     String host = apiHost.contains(":") ? "[" + apiHost + "]" : apiHost;
     return (apiServer.caCertificate() == null ? "http://" : "https://") + host + ":" + apiPort;
+  }
+
+  /**
+   * The problems of the last manifest (re)load: bad files, documents the store rejected, each with
+   * file, document and line. Empty when every document was applied.
+   */
+  public List<ManifestProblem> manifestProblems() {
+    return manifestProblems.get();
   }
 
   /** How long {@code start()} took. */

@@ -11,6 +11,7 @@ import dev.kemu.api.controllers.NamespaceController;
 import dev.kemu.api.controllers.ReplicaSetController;
 import dev.kemu.api.controllers.StatefulSetController;
 import dev.kemu.api.informer.StoreReader;
+import dev.kemu.api.manifests.ApplyReport;
 import dev.kemu.api.manifests.ManifestDirectorySource;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.Registry;
@@ -20,6 +21,7 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The wiring of one cluster: which strategies guard the write path, which readers follow the store
@@ -56,12 +58,13 @@ final class Components {
   }
 
   /** The sources that write into the store from outside. */
-  static List<AutoCloseable> sources(ResourceStore store, List<Path> manifests, boolean watch) {
+  static List<AutoCloseable> sources(
+      ResourceStore store, List<Path> manifests, boolean watch, Consumer<ApplyReport> reports) {
     if (manifests.isEmpty()) {
       return List.of();
     }
-    ManifestDirectorySource source = new ManifestDirectorySource(store, manifests, watch);
-    source.start();
+    ManifestDirectorySource source = new ManifestDirectorySource(store, manifests, watch, reports);
+    reports.accept(source.start());
     return List.of(source);
   }
 }

@@ -42,9 +42,9 @@ public @interface EnableKemu {
    */
   String podCidr() default "";
 
-  /** The service CIDR; empty gives each cluster its own /24 from 127.97.0.0 upwards. */
+  /** The service CIDR; empty gives each cluster its own /24 from 127.104.0.0 upwards. */
   String serviceCidr() default "";
 
-  /** The LoadBalancer pool; empty gives each cluster its own /24 from 127.201.0.0 upwards. */
+  /** The LoadBalancer pool; empty gives each cluster its own /24 from 127.210.0.0 upwards. */
   String loadBalancerPool() default "";
 }

@@ -102,18 +102,20 @@ public final class KemuExtension
                     testClass.getName() + " uses KemuExtension without @EnableKemu"));
     Emulator.Builder builder =
         Emulator.builder().manifests(config.manifests()).watchManifests(config.watchManifests());
-    int slot = NEXT_SLOT.getAndIncrement() % 2560;
+    // Each cluster of the JVM gets its own /24 of pods (127.250-254.x), ClusterIPs (127.104-108.x)
+    // and LoadBalancer IPs (127.210-214.x); other kemu tests keep out of these ranges.
+    int slot = NEXT_SLOT.getAndIncrement() % 1280;
     builder.podCidr(
         config.podCidr().isEmpty()
-            ? "127." + (245 + slot / 256) + "." + (slot % 256) + ".0/24"
+            ? "127." + (250 + slot / 256) + "." + (slot % 256) + ".0/24"
             : config.podCidr());
     builder.serviceCidr(
         config.serviceCidr().isEmpty()
-            ? "127." + (97 + slot / 256) + "." + (slot % 256) + ".0/24"
+            ? "127." + (104 + slot / 256) + "." + (slot % 256) + ".0/24"
             : config.serviceCidr());
     builder.loadBalancerPool(
         config.loadBalancerPool().isEmpty()
-            ? "127." + (201 + slot / 256) + "." + (slot % 256) + ".0/24"
+            ? "127." + (210 + slot / 256) + "." + (slot % 256) + ".0/24"
             : config.loadBalancerPool());
     return builder.start();
   }
