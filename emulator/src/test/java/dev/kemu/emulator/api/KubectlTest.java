@@ -271,6 +271,23 @@ class KubectlTest {
   }
 
   @Test
+  void describeShowsTheEventsOfAnObject(@TempDir Path dir) throws Exception {
+    Kubectl kubectl = new Kubectl(cluster, dir);
+    kubectl.run("apply", "-f", kubectl.file("app.yaml", app("events")).toString()).ok();
+    var recorder = new dev.kemu.api.events.EventRecorder(cluster.store(), "kemu-test", "kemu-node");
+    Service service = cluster.get(Service.class, "events", "web").orElseThrow();
+    recorder.record(service, "Warning", "SyncLoadBalancerFailed", "no address left in the pool");
+    recorder.record(service, "Warning", "SyncLoadBalancerFailed", "no address left in the pool");
+    assertThat(kubectl.run("describe", "svc", "web", "-n", "events").ok().out())
+        .containsPattern(
+            "Warning\\s+SyncLoadBalancerFailed\\s+\\S+ \\(x2 over \\S+\\)\\s+kemu-test\\s+no address left in the pool");
+    assertThat(kubectl.run("get", "events", "-n", "events").ok().out())
+        .containsPattern("LAST SEEN\\s+TYPE\\s+REASON\\s+OBJECT\\s+MESSAGE")
+        .containsPattern(
+            "Warning\\s+SyncLoadBalancerFailed\\s+service/web\\s+no address left in the pool");
+  }
+
+  @Test
   void explainReadsThePublishedSchema(@TempDir Path dir) throws Exception {
     Kubectl kubectl = new Kubectl(cluster, dir);
     assertThat(kubectl.run("explain", "service.spec").ok().out())
