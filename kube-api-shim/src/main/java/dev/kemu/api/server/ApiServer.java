@@ -126,23 +126,13 @@ public final class ApiServer {
   private HttpServer server;
   private volatile String serverAddress = "";
 
-  /**
-   * An API server that serves the health endpoints and {@code /version} only (no store).
-   *
-   * @deprecated for the lead's early wiring; use {@link #ApiServer(Vertx, ResourceStore, Options)}
-   */
-  @Deprecated
-  public ApiServer(Vertx vertx, String host, int port, BooleanSupplier ready, String kemuVersion) {
-    this(vertx, null, Options.of(host, port, ready, kemuVersion));
-  }
-
   /** An API server over a store. */
   public ApiServer(Vertx vertx, ResourceStore store, Options options) {
     this.vertx = vertx;
     this.store = store;
     this.options = options;
-    this.discovery = store == null ? null : new Discovery(store);
-    this.openApi = store == null ? null : new OpenApi(store, discovery);
+    this.discovery = new Discovery(store);
+    this.openApi = new OpenApi(store, discovery);
   }
 
   /** The PEM certificate clients must trust, or null without TLS. */
@@ -158,11 +148,9 @@ public final class ApiServer {
   /** Binds the port; completes with the bound port. */
   public Future<Integer> start() {
     worker = vertx.createSharedWorkerExecutor("kemu-api-" + System.identityHashCode(this), 8);
-    if (store != null) {
-      store.register(
-          ResourceTypes.CUSTOM_RESOURCE_DEFINITION, new CustomResourceDefinitionStrategy(store));
-      resources = new ResourceHandler(vertx, store, discovery, options, worker);
-    }
+    store.register(
+        ResourceTypes.CUSTOM_RESOURCE_DEFINITION, new CustomResourceDefinitionStrategy(store));
+    resources = new ResourceHandler(vertx, store, discovery, options, worker);
     Router router = Router.router(vertx);
     router.route().handler(this::authenticate);
     router.get("/healthz").handler(ApiServer::ok);
@@ -178,34 +166,32 @@ public final class ApiServer {
               }
             });
     router.get("/version").handler(this::version);
-    if (store != null) {
-      router.get("/api").handler(ctx -> discovery(ctx, true));
-      router
-          .get("/openapi/v2")
-          .handler(
-              ctx ->
-                  blocking(ctx, () -> ResourceCodec.encode(openApi.v2()))
-                      .onSuccess(b -> sendJson(ctx.response(), 200, b)));
-      router
-          .get("/openapi/v3")
-          .handler(
-              ctx ->
-                  blocking(ctx, () -> ResourceCodec.encode(openApi.v3Root()))
-                      .onSuccess(b -> sendJson(ctx.response(), 200, b)));
-      router.getWithRegex("/openapi/v3/(.+)").handler(this::openApiV3);
-      router.get("/apis").handler(ctx -> discovery(ctx, false));
-      router
-          .route()
-          .method(HttpMethod.POST)
-          .method(HttpMethod.PUT)
-          .method(HttpMethod.PATCH)
-          .method(HttpMethod.DELETE)
-          .handler(
-              BodyHandler.create(false)
-                  .setBodyLimit(MAX_REQUEST_BODY_BYTES)
-                  .setHandleFileUploads(false));
-      router.routeWithRegex("^/apis?/.*").handler(resources::handle);
-    }
+    router.get("/api").handler(ctx -> discovery(ctx, true));
+    router
+        .get("/openapi/v2")
+        .handler(
+            ctx ->
+                blocking(ctx, () -> ResourceCodec.encode(openApi.v2()))
+                    .onSuccess(b -> sendJson(ctx.response(), 200, b)));
+    router
+        .get("/openapi/v3")
+        .handler(
+            ctx ->
+                blocking(ctx, () -> ResourceCodec.encode(openApi.v3Root()))
+                    .onSuccess(b -> sendJson(ctx.response(), 200, b)));
+    router.getWithRegex("/openapi/v3/(.+)").handler(this::openApiV3);
+    router.get("/apis").handler(ctx -> discovery(ctx, false));
+    router
+        .route()
+        .method(HttpMethod.POST)
+        .method(HttpMethod.PUT)
+        .method(HttpMethod.PATCH)
+        .method(HttpMethod.DELETE)
+        .handler(
+            BodyHandler.create(false)
+                .setBodyLimit(MAX_REQUEST_BODY_BYTES)
+                .setHandleFileUploads(false));
+    router.routeWithRegex("^/apis?/.*").handler(resources::handle);
     router.route().handler(ApiServer::notFound);
     router.errorHandler(
         413,
