@@ -344,6 +344,13 @@ class ServerSideApplyTest {
             400,
             "Incorrect version specified in apply patch. Specified patch version: v2, expected: v1"),
         Arguments.arguments(
+            "the apply patch must be of the resource's kind (no typed conversion for another)",
+            "{apiVersion: v1, kind: Secret, metadata: {name: c}}",
+            "m",
+            500,
+            "failed to create typed patch object (/v1, Kind=Secret): no corresponding type for /v1,"
+                + " Kind=Secret"),
+        Arguments.arguments(
             "metadata.managedFields must be nil in an apply patch",
             "{apiVersion: v1, kind: ConfigMap, metadata: {name: c, managedFields: []}}",
             "m",
