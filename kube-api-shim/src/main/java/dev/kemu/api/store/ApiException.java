@@ -80,7 +80,7 @@ public abstract sealed class ApiException extends RuntimeException {
             .endMetadata()
             .withStatus("Failure")
             .withMessage(getMessage())
-            .withReason(reason())
+            .withReason(reason().isEmpty() ? null : reason())
             .withCode(code());
     boolean hasDetails =
         detailsKind != null || name != null || !causes().isEmpty() || retryAfterSeconds() != null;
@@ -398,6 +398,19 @@ public abstract sealed class ApiException extends RuntimeException {
           null);
     }
 
+    /**
+     * The error of an endpoint that takes only the given media types, as {@code
+     * negotiation.NewUnsupportedMediaTypeError} words it (e.g. a PATCH of a custom resource with a
+     * strategic merge patch).
+     */
+    public UnsupportedMediaType(List<String> accepted) {
+      super(
+          "the body of the request was in an unknown format - accepted media types include: "
+              + String.join(", ", accepted),
+          null,
+          null);
+    }
+
     @Override
     public int code() {
       return 415;
@@ -449,6 +462,87 @@ public abstract sealed class ApiException extends RuntimeException {
     @Override
     public String reason() {
       return "Forbidden";
+    }
+  }
+
+  /**
+   * 422 without field errors, as {@code errors.NewGenericServerResponse} builds it for a JSON patch
+   * that does not apply: a fixed message and the underlying error as an {@code
+   * UnexpectedServerResponse} cause.
+   */
+  public static final class Unprocessable extends ApiException {
+    private final String cause;
+
+    public Unprocessable(String cause) {
+      super("the server rejected our request due to an error in our request", null, null);
+      this.cause = cause;
+    }
+
+    @Override
+    public List<StatusCause> causes() {
+      return List.of(
+          new StatusCauseBuilder()
+              .withReason("UnexpectedServerResponse")
+              .withMessage(cause)
+              .build());
+    }
+
+    @Override
+    public int code() {
+      return 422;
+    }
+
+    @Override
+    public String reason() {
+      return "Invalid";
+    }
+  }
+
+  /**
+   * 409 of server-side apply ({@code errors.NewApplyConflict}): each cause names a conflicting
+   * field and the manager that owns it.
+   */
+  public static final class ApplyConflict extends ApiException {
+    private final List<StatusCause> causes;
+
+    public ApplyConflict(String message, List<StatusCause> causes) {
+      super(message, null, null);
+      this.causes = List.copyOf(causes);
+    }
+
+    @Override
+    public List<StatusCause> causes() {
+      return causes;
+    }
+
+    @Override
+    public int code() {
+      return 409;
+    }
+
+    @Override
+    public String reason() {
+      return "Conflict";
+    }
+  }
+
+  /**
+   * An error the apiserver passes on without a reason (a plain Go error reaching {@code
+   * ErrorToAPIStatus}): code 500, empty reason, the error text as message.
+   */
+  public static final class Unknown extends ApiException {
+    public Unknown(String message) {
+      super(message, null, null);
+    }
+
+    @Override
+    public int code() {
+      return 500;
+    }
+
+    @Override
+    public String reason() {
+      return "";
     }
   }
 
