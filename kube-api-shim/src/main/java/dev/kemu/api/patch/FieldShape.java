@@ -36,6 +36,19 @@ public sealed interface FieldShape {
   /** A list and how it merges. */
   record ListOf(FieldShape element, ListSemantics semantics) implements FieldShape {}
 
+  /**
+   * A node of a custom resource's structural schema ({@code openAPIV3Schema} of its
+   * CustomResourceDefinition), read as the apiserver reads it for server-side apply: {@code
+   * properties}, {@code items}, {@code x-kubernetes-list-type}, {@code x-kubernetes-list-map-keys}
+   * and {@code x-kubernetes-map-type}.
+   */
+  record OpenApi(com.fasterxml.jackson.databind.JsonNode schema) implements FieldShape {
+    /** Whether the object is {@code x-kubernetes-map-type: atomic}. */
+    public boolean atomic() {
+      return "atomic".equals(schema.path("x-kubernetes-map-type").asText());
+    }
+  }
+
   /** See {@link #SCALAR}. */
   record Scalar() implements FieldShape {}
 

@@ -119,6 +119,9 @@ final class FieldValues {
     if (shape instanceof Struct s) {
       return !s.atomic();
     }
+    if (shape instanceof FieldShape.OpenApi o) {
+      return !o.atomic();
+    }
     return shape instanceof MapOf || shape instanceof FieldShape.Untyped;
   }
 

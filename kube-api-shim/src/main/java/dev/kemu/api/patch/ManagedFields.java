@@ -112,7 +112,8 @@ public final class ManagedFields {
     FieldSet changed = ignored.filter(changed(before, after));
     FieldSet removed = ignored.filter(removed(before, after));
     ManagerKey self =
-        new ManagerKey(manager, "Update", emptyToNull(subresource), type.apiVersion());
+        new ManagerKey(
+            manager == null ? "" : manager, "Update", emptyToNull(subresource), type.apiVersion());
     Map<ManagerKey, Entry> next = new LinkedHashMap<>();
     Instant now = now();
     for (Entry entry : managers.values()) {

@@ -25,7 +25,8 @@ import java.util.Map;
  * patch (RFC 6902), JSON merge patch (RFC 7386), strategic merge patch for built-in kinds and
  * server-side apply, each answering bad patches with the apiserver's errors. A pure function of the
  * current object and the request: the REST layer reads and stores the object, validates the result
- * and calls {@link ManagedFields#recordUpdate} for non-apply writes.
+ * and calls {@link ManagedFields#recordUpdate} for non-apply writes. Thread-safe: one engine serves
+ * all requests.
  */
 public final class PatchEngine {
   public static final String JSON_PATCH = "application/json-patch+json";

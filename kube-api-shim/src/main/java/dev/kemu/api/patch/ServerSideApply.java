@@ -56,6 +56,14 @@ final class ServerSideApply {
               + ", expected: "
               + type.apiVersion());
     }
+    String kind = config.path("kind").asText("");
+    if (!kind.equals(type.kind())) {
+      // The typed conversion of the patch finds no schema for that kind.
+      // schema.GroupVersionKind.String(): "/v1, Kind=Pod" for the core group.
+      String gvk = type.group() + "/" + type.version() + ", Kind=" + kind;
+      throw new ApiException.Unknown(
+          "failed to create typed patch object (" + gvk + "): no corresponding type for " + gvk);
+    }
     if (config.path("metadata").has("managedFields")) {
       throw new ApiException.BadRequest("metadata.managedFields must be nil");
     }

@@ -353,6 +353,21 @@ class KubectlPatchBodiesTest {
         .contains("The request is invalid: : testing value /spec/replicas failed: test failed");
   }
 
+  /** {@code kubectl apply --server-side} of a new object: one apply PATCH that creates it. */
+  @Test
+  void kubectlServerSideApplyCreates() throws Exception {
+    Run create =
+        kubectl(
+            manifest("", 2, "nginx:1.25"), "apply", "--server-side", "--validate=false", "-f", "-");
+    assertThat(create.exit()).as(create.output()).isZero();
+    assertThat(create.output()).contains("deployment.apps/web serverside-applied");
+    assertThat(requests).noneMatch(r -> r.method().equals("POST"));
+    assertThat(lastPatch().contentType()).isEqualTo("application/apply-patch+yaml");
+    assertThat(object().at("/spec/replicas").asInt()).isEqualTo(2);
+    assertThat(object().at("/metadata/managedFields/0/manager").asText()).isEqualTo("kubectl");
+    assertThat(object().at("/metadata/managedFields/0/operation").asText()).isEqualTo("Apply");
+  }
+
   @Test
   void kubectlApplyClientSideThenServerSideThenForceConflicts() throws Exception {
     Run create = kubectl(manifest("", 1, "nginx:1.25"), "apply", "--validate=false", "-f", "-");

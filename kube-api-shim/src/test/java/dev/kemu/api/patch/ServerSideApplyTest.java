@@ -344,6 +344,13 @@ class ServerSideApplyTest {
             400,
             "Incorrect version specified in apply patch. Specified patch version: v2, expected: v1"),
         Arguments.arguments(
+            "the apply patch must be of the resource's kind (no typed conversion for another)",
+            "{apiVersion: v1, kind: Secret, metadata: {name: c}}",
+            "m",
+            500,
+            "failed to create typed patch object (/v1, Kind=Secret): no corresponding type for /v1,"
+                + " Kind=Secret"),
+        Arguments.arguments(
             "metadata.managedFields must be nil in an apply patch",
             "{apiVersion: v1, kind: ConfigMap, metadata: {name: c, managedFields: []}}",
             "m",
@@ -395,6 +402,54 @@ class ServerSideApplyTest {
                     .isEqualTo(
                         "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be"
                             + " specified for non-apply patch"));
+  }
+
+  /** An object without managedFields: upstream credits all its fields to before-first-apply. */
+  @Test
+  void anObjectWithoutManagedFieldsConflictsWithBeforeFirstApply() {
+    assertThatThrownBy(
+            () -> apply(ResourceTypes.DEPLOYMENT, json(deployment(1)), deployment(4), "ci", false))
+        .hasMessage(
+            "Apply failed with 1 conflict: conflict with \"before-first-apply\" using apps/v1:"
+                + " .spec.replicas");
+    PatchResult forced =
+        apply(ResourceTypes.DEPLOYMENT, json(deployment(1)), deployment(4), "ci", true);
+    assertThat(managed(forced).findValuesAsText("manager"))
+        .containsExactly("ci", "before-first-apply");
+  }
+
+  /** A create by a non-apply writer (POST) records an Update entry with every field it set. */
+  @Test
+  void aCreateRecordsAnUpdateEntry() {
+    byte[] created =
+        createdBy(
+            ResourceTypes.SERVICE,
+            "kubectl-create",
+            "{apiVersion: v1, kind: Service, metadata: {name: s, labels: {app: s}},"
+                + " spec: {ports: [{port: 80, protocol: TCP}], selector: {app: s}},"
+                + " status: {loadBalancer: {}}}");
+    assertThat(read(created).at("/metadata/managedFields"))
+        .isEqualTo(
+            tree(
+                """
+                - manager: kubectl-create
+                  operation: Update
+                  apiVersion: v1
+                  time: "2026-01-02T03:04:05Z"
+                  fieldsType: FieldsV1
+                  fieldsV1:
+                    f:metadata:
+                      f:labels:
+                        f:app: {}
+                    f:spec:
+                      f:ports:
+                        k:{"port":80,"protocol":"TCP"}:
+                          .: {}
+                          f:port: {}
+                          f:protocol: {}
+                      f:selector:
+                        f:app: {}
+                """));
   }
 
   @Test

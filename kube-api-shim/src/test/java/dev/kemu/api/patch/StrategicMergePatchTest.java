@@ -128,6 +128,27 @@ class StrategicMergePatchTest {
               {name: a, image: a:2, ports: [{containerPort: 80}, {containerPort: 443}], env: [{name: X, value: "1"}]}]}}
             """),
         arguments(
+            "$setElementOrder with a $patch: delete item (kubectl apply dropping a container)",
+            POD,
+            "{spec: {$setElementOrder/containers: [{name: a}], containers: [{name: b, $patch: delete}]}}",
+            """
+            {spec: {containers: [
+              {name: a, image: a:1, ports: [{containerPort: 80}, {containerPort: 443}], env: [{name: X, value: "1"}]}]}}
+            """),
+        arguments(
+            "$setElementOrder of a nested list inside a merged item (kubectl apply adding a port)",
+            POD,
+            """
+            {spec: {$setElementOrder/containers: [{name: a}, {name: b}],
+              containers: [{name: a, $setElementOrder/ports: [{containerPort: 80}, {containerPort: 8080}, {containerPort: 443}],
+                ports: [{containerPort: 8080}]}]}}
+            """,
+            """
+            {spec: {containers: [
+              {name: a, image: a:1, ports: [{containerPort: 80}, {containerPort: 8080}, {containerPort: 443}], env: [{name: X, value: "1"}]},
+              {name: b, image: b:1}]}}
+            """),
+        arguments(
             "$setElementOrder of a primitive list",
             "{apiVersion: v1, kind: Pod, metadata: {name: p, finalizers: [a, b]}}",
             "{metadata: {$setElementOrder/finalizers: [b, a, c], finalizers: [c]}}",
