@@ -127,6 +127,19 @@ final class Discovery {
         .map(CustomResourceDefinition.class::cast);
   }
 
+  /** The {@code openAPIV3Schema} a CRD declares for the type's version, or null. */
+  com.fasterxml.jackson.databind.JsonNode openApiV3Schema(ResourceType type) {
+    return definition(type)
+        .flatMap(
+            crd ->
+                crd.getSpec().getVersions().stream()
+                    .filter(v -> v.getName().equals(type.version()))
+                    .findFirst())
+        .filter(v -> v.getSchema() != null && v.getSchema().getOpenAPIV3Schema() != null)
+        .map(v -> dev.kemu.api.model.ResourceCodec.tree(v.getSchema().getOpenAPIV3Schema()))
+        .orElse(null);
+  }
+
   String singular(ResourceType type) {
     return definition(type)
         .map(crd -> crd.getSpec().getNames().getSingular())

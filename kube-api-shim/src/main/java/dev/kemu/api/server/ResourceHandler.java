@@ -10,6 +10,7 @@ import dev.kemu.api.model.ResourceTypes;
 import dev.kemu.api.patch.PatchEngine;
 import dev.kemu.api.patch.PatchOptions;
 import dev.kemu.api.patch.PatchResult;
+import dev.kemu.api.patch.PatchSchema;
 import dev.kemu.api.store.ApiException;
 import dev.kemu.api.store.DeleteOptions;
 import dev.kemu.api.store.FieldSelector;
@@ -67,7 +68,10 @@ final class ResourceHandler {
     this.options = options;
     this.worker = worker;
     this.tables = new TableRenderer(store.clock());
-    this.patches = PatchEngine.builtIn(store.clock());
+    // Custom resources merge by the structure their CRD's schema declares.
+    this.patches =
+        new PatchEngine(
+            PatchSchema.builtIn().withCustomSchemas(discovery::openApiV3Schema), store.clock());
   }
 
   /** What a request addresses, parsed from its path. */
