@@ -21,12 +21,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real store with the namespace {@code default}, and the controllers under test, started and
- * closed together.
+ * closed together. Registered on a test instance ({@code @RegisterExtension}), it is closed after
+ * each test.
  */
-final class ControllerFixture implements AutoCloseable {
+final class ControllerFixture implements AutoCloseable, AfterEachCallback {
   final ResourceStore store = new ResourceStore();
   final AddressPlan plan = AddressPlan.defaults();
   private final List<StoreReader> readers = new ArrayList<>();
@@ -154,6 +157,11 @@ final class ControllerFixture implements AutoCloseable {
 
   static <A, B> List<B> map(List<A> list, Function<A, B> f) {
     return list.stream().map(f).toList();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 
   @Override

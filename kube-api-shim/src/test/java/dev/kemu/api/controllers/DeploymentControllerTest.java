@@ -13,26 +13,14 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Deployment controller against a real store ({@code pkg/controller/deployment}). */
 class DeploymentControllerTest {
   private static final String HASH_CHARS = "[4-9bcdf]";
-  private ControllerFixture cluster;
-  private TestKubelet kubelet;
-
-  @BeforeEach
-  void setUp() {
-    cluster = new ControllerFixture();
-    kubelet = new TestKubelet(cluster.store);
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
-  }
+  @RegisterExtension final ControllerFixture cluster = new ControllerFixture();
+  private final TestKubelet kubelet = new TestKubelet(cluster.store);
 
   private static Deployment web(int replicas, String image) {
     return new DeploymentBuilder()

@@ -17,25 +17,14 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Cascading deletion through owner references ({@code pkg/controller/garbagecollector}). */
 class GarbageCollectorTest {
   private static final ResourceKey WEB =
       new ResourceKey(ResourceTypes.DEPLOYMENT, "default", "web");
-  private ControllerFixture cluster;
-
-  @BeforeEach
-  void setUp() {
-    cluster = new ControllerFixture();
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
-  }
+  @RegisterExtension final ControllerFixture cluster = new ControllerFixture();
 
   private void deployWeb(int replicas) {
     cluster.store.create(
