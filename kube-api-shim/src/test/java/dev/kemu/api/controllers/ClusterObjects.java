@@ -28,21 +28,50 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Builds the objects the controller tests write, in the shape the apiserver stores them (defaulted
- * protocol, targetPort, ClusterIP and ipFamilies), and plays the kubelet's part for pod status.
+ * A real store with the namespace {@code shop} and the controllers under test: builds the objects
+ * the controller tests write, in the shape the apiserver stores them (defaulted protocol,
+ * targetPort, ClusterIP and ipFamilies), and plays the kubelet's part for pod status. Registered on
+ * a test instance ({@code @RegisterExtension}), it closes the controllers it started and the store
+ * after each test; a test may also make and close one of its own.
  */
-final class ClusterObjects {
+final class ClusterObjects implements AutoCloseable, AfterEachCallback {
   static final String NAMESPACE = "shop";
 
-  private final ResourceStore store;
+  private final ResourceStore store = new ResourceStore();
+  private final List<StoreReader> readers = new ArrayList<>();
   private int nextServiceIp = 20;
 
-  ClusterObjects(ResourceStore store) {
-    this.store = store;
+  ClusterObjects() {
     store.create(
         new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build());
+  }
+
+  ResourceStore store() {
+    return store;
+  }
+
+  /** Starts the reader and waits for its first sync; it is closed after the test. */
+  <R extends StoreReader> R start(R reader) {
+    readers.add(reader);
+    reader.start().orTimeout(10, TimeUnit.SECONDS).join();
+    return reader;
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
+  }
+
+  @Override
+  public void close() {
+    for (StoreReader reader : readers) {
+      reader.close();
+    }
+    store.close();
   }
 
   /** A port {@code name} on {@code port}, targeting {@code targetPort} (a number or a name). */
@@ -125,6 +154,29 @@ final class ClusterObjects {
       return created;
     }
     return setStatus(created, "Running", ip, ready, Instant.parse("2026-01-01T00:00:00Z"));
+  }
+
+  /**
+   * One row of the endpoint membership tables: Service {@code web} (port 80 to 8080, publishing
+   * not-ready addresses or not) and its pod {@code web-1} with the phase, IP and readiness given,
+   * gracefully deleted if {@code terminating}.
+   */
+  Pod serviceWithOnePod(
+      boolean publishNotReady, String phase, String ip, boolean ready, boolean terminating) {
+    service(
+        "web",
+        "web",
+        s -> {
+          s.getSpec().setPublishNotReadyAddresses(publishNotReady);
+          return s;
+        },
+        port("http", 80, 8080));
+    Pod pod = pod("web-1", "web", null, false);
+    pod = setStatus(pod, phase, ip, ready, Instant.parse("2026-01-01T00:00:00Z"));
+    if (terminating) {
+      terminate("web-1");
+    }
+    return pod;
   }
 
   /** Writes the pod status as the kubelet would: phase, IPs and the Ready condition. */

@@ -17,9 +17,9 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,22 +27,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LoadBalancerControllerTest {
   private static final AddressPlan PLAN = AddressPlan.defaults();
 
-  private ResourceStore store;
-  private ClusterObjects objects;
+  @RegisterExtension final ClusterObjects objects = new ClusterObjects();
+  private final ResourceStore store = objects.store();
   private LoadBalancerController controller;
 
   @BeforeEach
-  void start() throws Exception {
-    store = new ResourceStore();
-    objects = new ClusterObjects(store);
-    controller = new LoadBalancerController(store, PLAN);
-    controller.start().get();
-  }
-
-  @AfterEach
-  void stop() {
-    controller.close();
-    store.close();
+  void start() {
+    controller = objects.start(new LoadBalancerController(store, PLAN));
   }
 
   /** A LoadBalancer Service, further edited. */
@@ -189,8 +180,7 @@ class LoadBalancerControllerTest {
     loadBalancer("alpha");
     loadBalancer("bravo");
 
-    controller = new LoadBalancerController(store, PLAN);
-    controller.start().get();
+    controller = objects.start(new LoadBalancerController(store, PLAN));
     objects.await(controller);
 
     assertThat(List.of(ingress("alpha"), ingress("bravo"), ingress("charlie")))
@@ -230,8 +220,7 @@ class LoadBalancerControllerTest {
     // A restart with a new Service that sorts first: the existing addresses are taken back first.
     controller.close();
     loadBalancer("alpha");
-    controller = new LoadBalancerController(store, PLAN);
-    controller.start().get();
+    controller = objects.start(new LoadBalancerController(store, PLAN));
     objects.await(controller);
 
     assertThat(ingress("mike")).containsExactly("127.200.0.1");
@@ -448,8 +437,7 @@ class LoadBalancerControllerTest {
     controller.close();
     IpAllocator shared = new IpAllocator(Cidr.parse("127.201.0.0/24"), 0);
     shared.allocate(IpLiterals.parse("127.201.0.1"));
-    controller = new LoadBalancerController(store, shared);
-    controller.start().get();
+    controller = objects.start(new LoadBalancerController(store, shared));
 
     loadBalancer("auto");
     loadBalancer(
@@ -468,8 +456,8 @@ class LoadBalancerControllerTest {
   void exhaustedPoolLeavesTheRestPending() throws Exception {
     controller.close();
     controller =
-        new LoadBalancerController(store, new IpAllocator(Cidr.parse("127.201.0.0/30"), 0));
-    controller.start().get();
+        objects.start(
+            new LoadBalancerController(store, new IpAllocator(Cidr.parse("127.201.0.0/30"), 0)));
 
     loadBalancer("a");
     objects.await(controller);
