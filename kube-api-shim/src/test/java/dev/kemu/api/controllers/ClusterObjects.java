@@ -32,17 +32,17 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real store with the namespace {@code shop} and the controllers under test: builds the objects
- * the controller tests write, in the shape the apiserver stores them (defaulted protocol,
- * targetPort, ClusterIP and ipFamilies), and plays the kubelet's part for pod status. Registered on
- * a test instance ({@code @RegisterExtension}), it closes the controllers it started and the store
- * after each test; a test may also make and close one of its own.
+ * A {@link ControllerFixture} with the namespace {@code shop} as well: builds the objects the
+ * controller tests write, in the shape the apiserver stores them (defaulted protocol, targetPort,
+ * ClusterIP and ipFamilies), and plays the kubelet's part for pod status. Registered on a test
+ * instance ({@code @RegisterExtension}), it closes the controllers it started and the store after
+ * each test; a test may also make and close one of its own.
  */
 final class ClusterObjects implements AutoCloseable, AfterEachCallback {
   static final String NAMESPACE = "shop";
 
-  private final ResourceStore store = new ResourceStore();
-  private final List<StoreReader> readers = new ArrayList<>();
+  private final ControllerFixture cluster = new ControllerFixture();
+  private final ResourceStore store = cluster.store;
   private int nextServiceIp = 20;
 
   ClusterObjects() {
@@ -56,8 +56,7 @@ final class ClusterObjects implements AutoCloseable, AfterEachCallback {
 
   /** Starts the reader and waits for its first sync; it is closed after the test. */
   <R extends StoreReader> R start(R reader) {
-    readers.add(reader);
-    reader.start().orTimeout(10, TimeUnit.SECONDS).join();
+    cluster.start(reader);
     return reader;
   }
 
@@ -68,10 +67,7 @@ final class ClusterObjects implements AutoCloseable, AfterEachCallback {
 
   @Override
   public void close() {
-    for (StoreReader reader : readers) {
-      reader.close();
-    }
-    store.close();
+    cluster.close();
   }
 
   /** A port {@code name} on {@code port}, targeting {@code targetPort} (a number or a name). */
