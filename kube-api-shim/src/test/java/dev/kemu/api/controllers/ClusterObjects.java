@@ -10,6 +10,7 @@ import dev.kemu.api.store.ResourceStore;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -27,6 +28,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -173,6 +175,17 @@ final class ClusterObjects implements AutoCloseable, AfterEachCallback {
       terminate("web-1");
     }
     return pod;
+  }
+
+  /** Changes an object of {@code shop} as a user's edit would (read, change, write). */
+  <T extends HasMetadata> T edit(Class<T> kind, String name, Consumer<T> change) {
+    return store.modify(
+        kind,
+        new ResourceKey(store.types().of(kind), NAMESPACE, name),
+        object -> {
+          change.accept(object);
+          return object;
+        });
   }
 
   /** Writes the pod status as the kubelet would: phase, IPs and the Ready condition. */

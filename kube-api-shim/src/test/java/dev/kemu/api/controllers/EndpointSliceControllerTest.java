@@ -379,13 +379,8 @@ class EndpointSliceControllerTest {
     assertThat(slices.get(0).getPorts()).isEmpty();
 
     // Another change to the Service must not replace the placeholder.
-    store.modify(
-        Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
-        s -> {
-          s.getMetadata().getAnnotations().put("note", "touched");
-          return s;
-        });
+    objects.edit(
+        Service.class, "web", s -> s.getMetadata().getAnnotations().put("note", "touched"));
     objects.await(controller);
     assertThat(objects.slices("web"))
         .extracting(s -> s.getMetadata().getName())
@@ -580,13 +575,7 @@ class EndpointSliceControllerTest {
 
     // The old slice's ports are no longer wanted, a new one is: finalize turns the create into
     // an update of the slice it would delete.
-    store.modify(
-        Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
-        s -> {
-          s.getSpec().setPorts(List.of(port("http", 80, 9090)));
-          return s;
-        });
+    objects.edit(Service.class, "web", s -> s.getSpec().setPorts(List.of(port("http", 80, 9090))));
     objects.await(controller);
 
     List<EndpointSlice> slices = objects.slices("web");
@@ -601,13 +590,10 @@ class EndpointSliceControllerTest {
     objects.service("web", "web", port("http", 80, 8080));
     objects.await(controller);
 
-    store.modify(
+    objects.edit(
         Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
-        s -> {
-          s.getMetadata().setLabels(Map.of("team", "payments", "tier", "front"));
-          return s;
-        });
+        "web",
+        s -> s.getMetadata().setLabels(Map.of("team", "payments", "tier", "front")));
     objects.await(controller);
 
     assertThat(objects.slices("web").get(0).getMetadata().getLabels())
@@ -623,13 +609,7 @@ class EndpointSliceControllerTest {
     objects.service("web", "web", port("http", 80, 8080));
     objects.await(controller);
 
-    store.modify(
-        Pod.class,
-        new ResourceKey(ResourceTypes.POD, NAMESPACE, "web-2"),
-        p -> {
-          p.getMetadata().setLabels(Map.of("app", "debug"));
-          return p;
-        });
+    objects.edit(Pod.class, "web-2", p -> p.getMetadata().setLabels(Map.of("app", "debug")));
     objects.await(controller);
 
     assertThat(objects.slices("web").get(0).getEndpoints())

@@ -4,8 +4,6 @@ import static dev.kemu.api.controllers.ClusterObjects.NAMESPACE;
 import static dev.kemu.api.controllers.ClusterObjects.port;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kemu.api.model.ResourceKey;
-import dev.kemu.api.model.ResourceTypes;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.Cidr;
 import dev.kemu.api.registry.IpAllocator;
@@ -207,13 +205,8 @@ class LoadBalancerControllerTest {
     assertThat(ingress("november")).containsExactly("127.200.0.2");
 
     // A spec change is a resync of that Service: the address stays.
-    store.modify(
-        Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "november"),
-        s -> {
-          s.getSpec().getPorts().add(port("https", 443, 8443));
-          return s;
-        });
+    objects.edit(
+        Service.class, "november", s -> s.getSpec().getPorts().add(port("https", 443, 8443)));
     objects.await(controller);
     assertThat(ingress("november")).containsExactly("127.200.0.2");
 
@@ -268,13 +261,7 @@ class LoadBalancerControllerTest {
     objects.await(controller);
     assertThat(ingress("web")).containsExactly("127.200.0.1");
 
-    store.modify(
-        Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
-        s -> {
-          s.getSpec().setType("ClusterIP");
-          return s;
-        });
+    objects.edit(Service.class, "web", s -> s.getSpec().setType("ClusterIP"));
     objects.await(controller);
     assertThat(ingress("web")).isEmpty();
 
@@ -289,13 +276,10 @@ class LoadBalancerControllerTest {
     objects.await(controller);
     assertThat(ingress("web")).containsExactly("127.200.0.1");
 
-    store.modify(
+    objects.edit(
         Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
-        s -> {
-          s.getMetadata().getAnnotations().put("metallb.io/loadBalancerIPs", "127.200.9.9");
-          return s;
-        });
+        "web",
+        s -> s.getMetadata().getAnnotations().put("metallb.io/loadBalancerIPs", "127.200.9.9"));
     objects.await(controller);
     assertThat(ingress("web")).containsExactly("127.200.9.9");
 
