@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,6 +141,26 @@ final class ControllerFixture implements AutoCloseable, AfterEachCallback {
 
   static ResourceKey podKey(String name) {
     return new ResourceKey(ResourceTypes.POD, "default", name);
+  }
+
+  /**
+   * A Deployment in {@code default} named {@code app}, selecting and labelling its pods {@code
+   * app=<app>}.
+   */
+  static Deployment deployment(String app, int replicas, String image) {
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(app)
+        .withNamespace("default")
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(replicas)
+        .withNewSelector()
+        .addToMatchLabels("app", app)
+        .endSelector()
+        .withTemplate(template(Map.of("app", app), image))
+        .endSpec()
+        .build();
   }
 
   static PodTemplateSpec template(Map<String, String> labels, String image) {

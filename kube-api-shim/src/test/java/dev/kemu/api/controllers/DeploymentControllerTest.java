@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.util.Comparator;
@@ -23,19 +22,7 @@ class DeploymentControllerTest {
   private final TestKubelet kubelet = new TestKubelet(cluster.store);
 
   private static Deployment web(int replicas, String image) {
-    return new DeploymentBuilder()
-        .withNewMetadata()
-        .withName("web")
-        .withNamespace("default")
-        .endMetadata()
-        .withNewSpec()
-        .withReplicas(replicas)
-        .withNewSelector()
-        .addToMatchLabels("app", "web")
-        .endSelector()
-        .withTemplate(template(Map.of("app", "web"), image))
-        .endSpec()
-        .build();
+    return ControllerFixture.deployment("web", replicas, image);
   }
 
   private List<ReplicaSet> replicaSetsByAge() {
