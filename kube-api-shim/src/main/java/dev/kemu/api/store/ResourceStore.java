@@ -1175,19 +1175,24 @@ public final class ResourceStore implements AutoCloseable {
 
     private void drain() {
       while (true) {
-        long progress = latest.get();
+        long read = latest.get();
+        long newestEvent = -1;
         WatchEvent event;
         while (!closed && (event = queue.poll()) != null) {
           queued.decrementAndGet();
           WatchEvent delivered = event;
+          newestEvent = Math.max(newestEvent, delivered.resourceVersion());
           call(() -> handler.onEvent(delivered), "watch handler failed on {}", delivered);
         }
+        // Events are queued in resourceVersion order before the version they cover is published,
+        // so having delivered an event also covers everything up to it; never report less.
+        long progress = Math.max(read, newestEvent);
         if (!closed && progress > deliveredProgress) {
           deliveredProgress = progress;
           call(() -> handler.onProgress(progress), "watch handler failed on progress {}", progress);
         }
         scheduled.set(false);
-        if (closed || (queue.isEmpty() && latest.get() == progress)) {
+        if (closed || (queue.isEmpty() && latest.get() <= progress)) {
           return;
         }
         if (!scheduled.compareAndSet(false, true)) {
