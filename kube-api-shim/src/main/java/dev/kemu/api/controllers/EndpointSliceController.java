@@ -15,12 +15,10 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,17 +57,15 @@ public final class EndpointSliceController implements StoreReader {
   /** Upstream's default {@code --max-endpoints-per-slice}. */
   public static final int DEFAULT_MAX_ENDPOINTS_PER_SLICE = 100;
 
-  private static final Duration RETRY = Duration.ofSeconds(1);
-
   private final ResourceStore store;
   private final Informer informer;
+  private final ServiceQueue queue;
   private final EndpointSliceReconciler reconciler;
   private final TriggerTimeTracker triggerTimes = new TriggerTimeTracker();
   // The resourceVersion of each slice this controller last wrote, and the slices it deleted, so
   // that the events of its own writes do not queue their Service again (the EndpointSliceTracker).
   private final Map<String, String> ownWrites = new HashMap<>();
   private final Set<String> ownDeletes = new HashSet<>();
-  private final Set<String> retry = new LinkedHashSet<>();
 
   /** A controller with upstream's 100 endpoints per slice. */
   public EndpointSliceController(ResourceStore store) {
@@ -113,58 +109,29 @@ public final class EndpointSliceController implements StoreReader {
             "endpointslice-controller",
             List.of(Service.class, Pod.class, EndpointSlice.class),
             this::sync);
+    this.queue =
+        new ServiceQueue(
+            informer, logger, "Error syncing endpoint slices for service {}, retrying: {}");
   }
 
   private void sync(List<ObjectChange> changes) {
-    Set<String> dirty = new LinkedHashSet<>();
     for (ObjectChange change : changes) {
       if (change.object() instanceof Service service) {
-        dirty.add(key(service));
+        queue.add(service);
       } else if (change.object() instanceof Pod pod) {
-        servicesFor(pod, (Pod) change.oldObject(), dirty);
+        queue.addServicesOf(pod, (Pod) change.oldObject());
       } else if (change.object() instanceof EndpointSlice slice) {
-        sliceChanged(change.type(), slice, (EndpointSlice) change.oldObject(), dirty);
+        sliceChanged(change.type(), slice, (EndpointSlice) change.oldObject());
       }
     }
-    dirty.addAll(retry);
-    retry.clear();
-    for (String key : dirty) {
-      int slash = key.indexOf('/');
-      String namespace = key.substring(0, slash);
-      String name = key.substring(slash + 1);
-      try {
-        syncService(namespace, name);
-      } catch (RuntimeException e) {
-        logger.info(
-            "Error syncing endpoint slices for service {}, retrying: {}", key, e.toString());
-        retry.add(key);
-      }
-    }
-    if (!retry.isEmpty()) {
-      informer.resync(RETRY);
-    }
-  }
-
-  /** The Services whose selector matches the pod now or matched it before the change. */
-  private void servicesFor(Pod pod, Pod old, Set<String> dirty) {
-    String namespace = pod.getMetadata().getNamespace();
-    for (Service service : informer.lister(Service.class).list(namespace)) {
-      if (!EndpointMembership.hasManagedEndpoints(service)) {
-        continue;
-      }
-      LabelSelector selector = LabelSelector.of(service.getSpec().getSelector());
-      if (selector.matches(labels(pod)) || (old != null && selector.matches(labels(old)))) {
-        dirty.add(key(service));
-      }
-    }
+    queue.process(this::syncService);
   }
 
   /**
    * A change to a managed slice that this controller did not make (someone edited or deleted it)
    * queues its Service, so the slice is put back ({@code onEndpointSliceUpdate}).
    */
-  private void sliceChanged(
-      EventType type, EndpointSlice slice, EndpointSlice old, Set<String> dirty) {
+  private void sliceChanged(EventType type, EndpointSlice slice, EndpointSlice old) {
     String key = key(slice);
     if (type == EventType.DELETED) {
       if (ownDeletes.remove(key)) {
@@ -181,7 +148,7 @@ public final class EndpointSliceController implements StoreReader {
       if (labels != null
           && CONTROLLER_NAME.equals(labels.get(LABEL_MANAGED_BY))
           && labels.get(LABEL_SERVICE_NAME) != null) {
-        dirty.add(namespace + "/" + labels.get(LABEL_SERVICE_NAME));
+        queue.add(namespace + "/" + labels.get(LABEL_SERVICE_NAME));
       }
     }
   }
@@ -241,13 +208,8 @@ public final class EndpointSliceController implements StoreReader {
     return store.list(EndpointSlice.class, ListOptions.inNamespace(namespace).withLabels(selector));
   }
 
-  private static Map<String, String> labels(HasMetadata object) {
-    Map<String, String> labels = object.getMetadata().getLabels();
-    return labels == null ? Map.of() : labels;
-  }
-
   private static String key(HasMetadata object) {
-    return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+    return ServiceQueue.key(object);
   }
 
   @Override

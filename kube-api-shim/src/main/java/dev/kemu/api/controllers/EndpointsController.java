@@ -23,17 +23,14 @@ import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -67,12 +64,11 @@ public final class EndpointsController implements StoreReader {
   private static final String ANNOTATION_OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity";
   private static final String LEADER_ELECTION_ANNOTATION =
       "control-plane.alpha.kubernetes.io/leader";
-  private static final Duration RETRY = Duration.ofSeconds(1);
 
   private final ResourceStore store;
   private final Informer informer;
+  private final ServiceQueue queue;
   private final TriggerTimeTracker triggerTimes = new TriggerTimeTracker();
-  private final Set<String> retry = new LinkedHashSet<>();
   private boolean firstSync = true;
 
   /** A controller writing into and following {@code store}. */
@@ -84,15 +80,16 @@ public final class EndpointsController implements StoreReader {
             "endpoints-controller",
             List.of(Service.class, Pod.class, Endpoints.class),
             this::sync);
+    this.queue =
+        new ServiceQueue(informer, logger, "Error syncing endpoints for service {}, retrying: {}");
   }
 
   private void sync(List<ObjectChange> changes) {
-    Set<String> dirty = new LinkedHashSet<>();
     for (ObjectChange change : changes) {
       if (change.object() instanceof Service service) {
-        dirty.add(key(service));
+        queue.add(service);
       } else if (change.object() instanceof Pod pod) {
-        servicesFor(pod, (Pod) change.oldObject(), dirty);
+        queue.addServicesOf(pod, (Pod) change.oldObject());
       } else if (change.object() instanceof Endpoints endpoints) {
         // On start every Endpoints object is checked for a Service (checkLeftoverEndpoints);
         // later only deletions matter, so a deleted object is put back.
@@ -100,37 +97,12 @@ public final class EndpointsController implements StoreReader {
             endpoints.getMetadata().getAnnotations() != null
                 && endpoints.getMetadata().getAnnotations().containsKey(LEADER_ELECTION_ANNOTATION);
         if ((firstSync && !leaderElection) || change.type() == EventType.DELETED) {
-          dirty.add(key(endpoints));
+          queue.add(key(endpoints));
         }
       }
     }
     firstSync = false;
-    dirty.addAll(retry);
-    retry.clear();
-    for (String key : dirty) {
-      int slash = key.indexOf('/');
-      try {
-        syncService(key.substring(0, slash), key.substring(slash + 1));
-      } catch (RuntimeException e) {
-        logger.info("Error syncing endpoints for service {}, retrying: {}", key, e.toString());
-        retry.add(key);
-      }
-    }
-    if (!retry.isEmpty()) {
-      informer.resync(RETRY);
-    }
-  }
-
-  private void servicesFor(Pod pod, Pod old, Set<String> dirty) {
-    for (Service service : informer.lister(Service.class).list(pod.getMetadata().getNamespace())) {
-      if (!EndpointMembership.hasManagedEndpoints(service)) {
-        continue;
-      }
-      LabelSelector selector = LabelSelector.of(service.getSpec().getSelector());
-      if (selector.matches(labels(pod)) || (old != null && selector.matches(labels(old)))) {
-        dirty.add(key(service));
-      }
-    }
+    queue.process(this::syncService);
   }
 
   private void syncService(String namespace, String name) {
@@ -376,16 +348,12 @@ public final class EndpointsController implements StoreReader {
     return addresses.size() <= n ? addresses : new ArrayList<>(addresses.subList(0, n));
   }
 
-  private static Map<String, String> labels(HasMetadata object) {
-    return mapOf(object.getMetadata().getLabels());
-  }
-
   private static Map<String, String> mapOf(Map<String, String> map) {
     return map == null ? Map.of() : map;
   }
 
   private static String key(HasMetadata object) {
-    return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+    return ServiceQueue.key(object);
   }
 
   @Override

@@ -2,7 +2,7 @@ package dev.kemu.api.store;
 
 import dev.kemu.api.model.FieldError;
 import dev.kemu.api.model.FieldPath;
-import dev.kemu.api.validation.Labels;
+import dev.kemu.api.validation.Syntax;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -188,7 +188,7 @@ public record LabelSelector(List<Requirement> requirements, boolean matchesNothi
   private static Requirement requirement(
       String key, Operator op, List<String> values, boolean nilValues) {
     List<FieldError> errors = new ArrayList<>();
-    List<String> keyProblems = Labels.keyProblems(key);
+    List<String> keyProblems = Syntax.qualifiedName(key);
     if (!keyProblems.isEmpty()) {
       errors.add(FieldError.invalid(FieldPath.of("key"), key, String.join("; ", keyProblems)));
     }
@@ -236,7 +236,7 @@ public record LabelSelector(List<Requirement> requirements, boolean matchesNothi
       }
     }
     for (int i = 0; i < values.size(); i++) {
-      List<String> problems = Labels.valueProblems(values.get(i));
+      List<String> problems = Syntax.labelValue(values.get(i));
       if (!problems.isEmpty()) {
         errors.add(
             FieldError.invalid(
@@ -457,7 +457,7 @@ public record LabelSelector(List<Requirement> requirements, boolean matchesNothi
         throw new SelectorError("found '" + first.literal() + "', expected: identifier");
       }
       String key = first.literal();
-      List<String> keyProblems = Labels.keyProblems(key);
+      List<String> keyProblems = Syntax.qualifiedName(key);
       if (!keyProblems.isEmpty()) {
         // parseKeyAndInferOperator validates with the parser's (nil) path, printed "<nil>".
         throw new SelectorError(

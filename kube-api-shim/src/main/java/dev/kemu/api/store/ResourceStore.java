@@ -355,12 +355,9 @@ public final class ResourceStore implements AutoCloseable {
             : new ApiException.AlreadyExists(type, key.name());
       }
       if (options.dryRun()) {
-        tx.rollback();
-        return cast(object, work);
+        return rolledBack(tx, object, work);
       }
-      StoredObject stored = commit(key, work, null);
-      tx.commit();
-      return cast(object, stored.copy());
+      return committed(tx, object, key, work, null);
     } catch (RuntimeException e) {
       tx.rollback();
       throw e;
@@ -521,13 +518,11 @@ public final class ResourceStore implements AutoCloseable {
         work.getMetadata().setGeneration(generation(work, old));
       }
       if (unchanged(work, existing)) {
-        tx.rollback();
-        return cast(object, existing.copy());
+        return rolledBack(tx, object, existing.copy());
       }
       if (shouldDeleteDuringUpdate(key, work, existing)) {
         if (options.dryRun()) {
-          tx.rollback();
-          return cast(object, existing.copy());
+          return rolledBack(tx, object, existing.copy());
         }
         StoredObject removed = remove(key, existing);
         tx.commit();
@@ -538,15 +533,30 @@ public final class ResourceStore implements AutoCloseable {
         work.getMetadata().setResourceVersion(Long.toString(existing.resourceVersion()));
         return cast(object, work);
       }
-      StoredObject stored = commit(key, work, existing);
-      tx.commit();
-      return cast(object, stored.copy());
+      return committed(tx, object, key, work, existing);
     } catch (RuntimeException e) {
       tx.rollback();
       throw e;
     } finally {
       writeLock.unlock();
     }
+  }
+
+  /**
+   * Ends a write that stores {@code work} in place of {@code previous}: the transaction commits.
+   */
+  private <T extends HasMetadata> T committed(
+      Transaction tx, T requested, ResourceKey key, HasMetadata work, StoredObject previous) {
+    StoredObject stored = commit(key, work, previous);
+    tx.commit();
+    return cast(requested, stored.copy());
+  }
+
+  /** Ends a write that stores nothing (a dry run, or no change): the transaction rolls back. */
+  private static <T extends HasMetadata> T rolledBack(
+      Transaction tx, T requested, HasMetadata result) {
+    tx.rollback();
+    return cast(requested, result);
   }
 
   /**
@@ -1165,37 +1175,44 @@ public final class ResourceStore implements AutoCloseable {
 
     private void drain() {
       while (true) {
-        long progress = latest.get();
+        long read = latest.get();
+        long newestEvent = -1;
         WatchEvent event;
         while (!closed && (event = queue.poll()) != null) {
           queued.decrementAndGet();
-          try {
-            handler.onEvent(event);
-          } catch (VirtualMachineError e) {
-            scheduled.set(false);
-            throw e;
-          } catch (Throwable e) {
-            logger.error("watch handler failed on {}", event, e);
-          }
+          WatchEvent delivered = event;
+          newestEvent = Math.max(newestEvent, delivered.resourceVersion());
+          call(() -> handler.onEvent(delivered), "watch handler failed on {}", delivered);
         }
+        // Events are queued in resourceVersion order before the version they cover is published,
+        // so having delivered an event also covers everything up to it; never report less.
+        long progress = Math.max(read, newestEvent);
         if (!closed && progress > deliveredProgress) {
           deliveredProgress = progress;
-          try {
-            handler.onProgress(progress);
-          } catch (VirtualMachineError e) {
-            scheduled.set(false);
-            throw e;
-          } catch (Throwable e) {
-            logger.error("watch handler failed on progress {}", progress, e);
-          }
+          call(() -> handler.onProgress(progress), "watch handler failed on progress {}", progress);
         }
         scheduled.set(false);
-        if (closed || (queue.isEmpty() && latest.get() == progress)) {
+        if (closed || (queue.isEmpty() && latest.get() <= progress)) {
           return;
         }
         if (!scheduled.compareAndSet(false, true)) {
           return;
         }
+      }
+    }
+
+    /**
+     * Calls the handler: what it throws is logged and the watch goes on, except a {@code
+     * VirtualMachineError}, which ends the drain.
+     */
+    private void call(Runnable delivery, String failure, Object subject) {
+      try {
+        delivery.run();
+      } catch (VirtualMachineError e) {
+        scheduled.set(false);
+        throw e;
+      } catch (Throwable e) {
+        logger.error(failure, subject, e);
       }
     }
 

@@ -193,16 +193,7 @@ public final class PodValidation {
         if (!names.add(Objects.requireNonNullElse(c.getName(), ""))) {
           errs.add(FieldError.duplicate(cPath.child("name"), c.getName()));
         }
-        if (c.getLifecycle() != null) {
-          errs.addAll(
-              handler(
-                  c.getLifecycle().getPostStart(), cPath.child("lifecycle").child("postStart")));
-          errs.addAll(
-              handler(c.getLifecycle().getPreStop(), cPath.child("lifecycle").child("preStop")));
-        }
-        errs.addAll(probe(c.getLivenessProbe(), cPath.child("livenessProbe"), Kind.LIVENESS));
-        errs.addAll(probe(c.getReadinessProbe(), cPath.child("readinessProbe"), Kind.READINESS));
-        errs.addAll(probe(c.getStartupProbe(), cPath.child("startupProbe"), Kind.STARTUP));
+        errs.addAll(lifecycleAndProbes(c, cPath));
         if (c.getRestartPolicy() != null) {
           errs.add(
               FieldError.forbidden(
@@ -299,16 +290,7 @@ public final class PodValidation {
       }
       errs.addAll(hostPortConflicts(List.of(c), path));
       if (restartAlways) {
-        if (c.getLifecycle() != null) {
-          errs.addAll(
-              handler(
-                  c.getLifecycle().getPostStart(), cPath.child("lifecycle").child("postStart")));
-          errs.addAll(
-              handler(c.getLifecycle().getPreStop(), cPath.child("lifecycle").child("preStop")));
-        }
-        errs.addAll(probe(c.getLivenessProbe(), cPath.child("livenessProbe"), Kind.LIVENESS));
-        errs.addAll(probe(c.getReadinessProbe(), cPath.child("readinessProbe"), Kind.READINESS));
-        errs.addAll(probe(c.getStartupProbe(), cPath.child("startupProbe"), Kind.STARTUP));
+        errs.addAll(lifecycleAndProbes(c, cPath));
       } else {
         String why = "may not be set for init containers without restartPolicy=Always";
         if (c.getLifecycle() != null) {
@@ -325,6 +307,24 @@ public final class PodValidation {
         }
       }
     }
+    return errs;
+  }
+
+  /**
+   * The lifecycle hooks and the probes of a container that runs beside the others (a regular
+   * container or a restartable init container): {@code validateLifecycle}, {@code
+   * validateLivenessProbe}, {@code validateReadinessProbe}, {@code validateStartupProbe}.
+   */
+  private static List<FieldError> lifecycleAndProbes(Container c, FieldPath path) {
+    List<FieldError> errs = new ArrayList<>();
+    if (c.getLifecycle() != null) {
+      errs.addAll(
+          handler(c.getLifecycle().getPostStart(), path.child("lifecycle").child("postStart")));
+      errs.addAll(handler(c.getLifecycle().getPreStop(), path.child("lifecycle").child("preStop")));
+    }
+    errs.addAll(probe(c.getLivenessProbe(), path.child("livenessProbe"), Kind.LIVENESS));
+    errs.addAll(probe(c.getReadinessProbe(), path.child("readinessProbe"), Kind.READINESS));
+    errs.addAll(probe(c.getStartupProbe(), path.child("startupProbe"), Kind.STARTUP));
     return errs;
   }
 

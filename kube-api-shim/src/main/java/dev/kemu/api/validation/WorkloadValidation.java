@@ -169,14 +169,7 @@ public final class WorkloadValidation {
           FieldError.invalid(
               SPEC.child("selector"), GoValue.labelSelector(spec.getSelector()), ""));
     }
-    String restart = template.getSpec() == null ? "" : template.getSpec().getRestartPolicy();
-    if (!"Always".equals(restart)) {
-      errs.add(
-          FieldError.notSupported(
-              SPEC.child("template").child("spec").child("restartPolicy"),
-              Objects.requireNonNullElse(restart, ""),
-              List.of("Always")));
-    }
+    errs.addAll(restartPolicyAlways(template, SPEC.child("template")));
     if (template.getSpec() != null && template.getSpec().getActiveDeadlineSeconds() != null) {
       errs.add(
           FieldError.forbidden(
@@ -219,21 +212,8 @@ public final class WorkloadValidation {
               "empty selector is invalid for daemonset"));
     }
     errs.addAll(PodValidation.template(template, SPEC.child("template")));
-    String restart = template.getSpec() == null ? "" : template.getSpec().getRestartPolicy();
-    if (!"Always".equals(restart)) {
-      errs.add(
-          FieldError.notSupported(
-              SPEC.child("template").child("spec").child("restartPolicy"),
-              Objects.requireNonNullElse(restart, ""),
-              List.of("Always")));
-    }
-    if (template.getSpec() != null && template.getSpec().getActiveDeadlineSeconds() != null) {
-      errs.add(
-          FieldError.invalid(
-              SPEC.child("template").child("spec").child("activeDeadlineSeconds"),
-              template.getSpec().getActiveDeadlineSeconds(),
-              "activeDeadlineSeconds in DaemonSet is not Supported"));
-    }
+    errs.addAll(restartPolicyAlways(template, SPEC.child("template")));
+    errs.addAll(noActiveDeadline(template, SPEC.child("template"), "DaemonSet"));
     errs.addAll(
         MetaValidation.nonnegative(
             intValue(spec.getMinReadySeconds()), SPEC.child("minReadySeconds")));
@@ -286,22 +266,35 @@ public final class WorkloadValidation {
     }
     errs.addAll(selectorMatches(selector, template, path));
     errs.addAll(PodValidation.template(template, path));
-    String restart = template.getSpec() == null ? "" : template.getSpec().getRestartPolicy();
-    if (!"Always".equals(restart)) {
-      errs.add(
-          FieldError.notSupported(
-              path.child("spec").child("restartPolicy"),
-              Objects.requireNonNullElse(restart, ""),
-              List.of("Always")));
-    }
-    if (template.getSpec() != null && template.getSpec().getActiveDeadlineSeconds() != null) {
-      errs.add(
-          FieldError.invalid(
-              path.child("spec").child("activeDeadlineSeconds"),
-              template.getSpec().getActiveDeadlineSeconds(),
-              "activeDeadlineSeconds in " + kind + " is not Supported"));
-    }
+    errs.addAll(restartPolicyAlways(template, path));
+    errs.addAll(noActiveDeadline(template, path, kind));
     return errs;
+  }
+
+  /** Pods of a workload controller restart always: {@code restartPolicy} must be Always. */
+  private static List<FieldError> restartPolicyAlways(PodTemplateSpec template, FieldPath path) {
+    String restart = template.getSpec() == null ? "" : template.getSpec().getRestartPolicy();
+    if ("Always".equals(restart)) {
+      return List.of();
+    }
+    return List.of(
+        FieldError.notSupported(
+            path.child("spec").child("restartPolicy"),
+            Objects.requireNonNullElse(restart, ""),
+            List.of("Always")));
+  }
+
+  /** The pods of a DaemonSet, Deployment or ReplicaSet run until deleted: no deadline. */
+  private static List<FieldError> noActiveDeadline(
+      PodTemplateSpec template, FieldPath path, String kind) {
+    if (template.getSpec() == null || template.getSpec().getActiveDeadlineSeconds() == null) {
+      return List.of();
+    }
+    return List.of(
+        FieldError.invalid(
+            path.child("spec").child("activeDeadlineSeconds"),
+            template.getSpec().getActiveDeadlineSeconds(),
+            "activeDeadlineSeconds in " + kind + " is not Supported"));
   }
 
   /**

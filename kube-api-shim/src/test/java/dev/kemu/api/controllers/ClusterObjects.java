@@ -10,6 +10,7 @@ import dev.kemu.api.store.ResourceStore;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -27,22 +28,48 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Builds the objects the controller tests write, in the shape the apiserver stores them (defaulted
- * protocol, targetPort, ClusterIP and ipFamilies), and plays the kubelet's part for pod status.
+ * A {@link ControllerFixture} with the namespace {@code shop} as well: builds the objects the
+ * controller tests write, in the shape the apiserver stores them (defaulted protocol, targetPort,
+ * ClusterIP and ipFamilies), and plays the kubelet's part for pod status. Registered on a test
+ * instance ({@code @RegisterExtension}), it closes the controllers it started and the store after
+ * each test; a test may also make and close one of its own.
  */
-final class ClusterObjects {
+final class ClusterObjects implements AutoCloseable, AfterEachCallback {
   static final String NAMESPACE = "shop";
 
-  private final ResourceStore store;
+  private final ControllerFixture cluster = new ControllerFixture();
+  private final ResourceStore store = cluster.store;
   private int nextServiceIp = 20;
 
-  ClusterObjects(ResourceStore store) {
-    this.store = store;
+  ClusterObjects() {
     store.create(
         new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build());
+  }
+
+  ResourceStore store() {
+    return store;
+  }
+
+  /** Starts the reader and waits for its first sync; it is closed after the test. */
+  <R extends StoreReader> R start(R reader) {
+    cluster.start(reader);
+    return reader;
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
+  }
+
+  @Override
+  public void close() {
+    cluster.close();
   }
 
   /** A port {@code name} on {@code port}, targeting {@code targetPort} (a number or a name). */
@@ -125,6 +152,40 @@ final class ClusterObjects {
       return created;
     }
     return setStatus(created, "Running", ip, ready, Instant.parse("2026-01-01T00:00:00Z"));
+  }
+
+  /**
+   * One row of the endpoint membership tables: Service {@code web} (port 80 to 8080, publishing
+   * not-ready addresses or not) and its pod {@code web-1} with the phase, IP and readiness given,
+   * gracefully deleted if {@code terminating}.
+   */
+  Pod serviceWithOnePod(
+      boolean publishNotReady, String phase, String ip, boolean ready, boolean terminating) {
+    service(
+        "web",
+        "web",
+        s -> {
+          s.getSpec().setPublishNotReadyAddresses(publishNotReady);
+          return s;
+        },
+        port("http", 80, 8080));
+    Pod pod = pod("web-1", "web", null, false);
+    pod = setStatus(pod, phase, ip, ready, Instant.parse("2026-01-01T00:00:00Z"));
+    if (terminating) {
+      terminate("web-1");
+    }
+    return pod;
+  }
+
+  /** Changes an object of {@code shop} as a user's edit would (read, change, write). */
+  <T extends HasMetadata> T edit(Class<T> kind, String name, Consumer<T> change) {
+    return store.modify(
+        kind,
+        new ResourceKey(store.types().of(kind), NAMESPACE, name),
+        object -> {
+          change.accept(object);
+          return object;
+        });
   }
 
   /** Writes the pod status as the kubelet would: phase, IPs and the Ready condition. */

@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,12 +23,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real store with the namespace {@code default}, and the controllers under test, started and
- * closed together.
+ * closed together. Registered on a test instance ({@code @RegisterExtension}), it is closed after
+ * each test.
  */
-final class ControllerFixture implements AutoCloseable {
+final class ControllerFixture implements AutoCloseable, AfterEachCallback {
   final ResourceStore store = new ResourceStore();
   final AddressPlan plan = AddressPlan.defaults();
   private final List<StoreReader> readers = new ArrayList<>();
@@ -138,6 +143,26 @@ final class ControllerFixture implements AutoCloseable {
     return new ResourceKey(ResourceTypes.POD, "default", name);
   }
 
+  /**
+   * A Deployment in {@code default} named {@code app}, selecting and labelling its pods {@code
+   * app=<app>}.
+   */
+  static Deployment deployment(String app, int replicas, String image) {
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(app)
+        .withNamespace("default")
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(replicas)
+        .withNewSelector()
+        .addToMatchLabels("app", app)
+        .endSelector()
+        .withTemplate(template(Map.of("app", app), image))
+        .endSpec()
+        .build();
+  }
+
   static PodTemplateSpec template(Map<String, String> labels, String image) {
     return new PodTemplateSpecBuilder()
         .withNewMetadata()
@@ -154,6 +179,11 @@ final class ControllerFixture implements AutoCloseable {
 
   static <A, B> List<B> map(List<A> list, Function<A, B> f) {
     return list.stream().map(f).toList();
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 
   @Override

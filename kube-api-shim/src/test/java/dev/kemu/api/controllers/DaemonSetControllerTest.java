@@ -9,23 +9,17 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The DaemonSet controller against a real store ({@code pkg/controller/daemon}). */
 class DaemonSetControllerTest {
-  private ControllerFixture cluster;
+  @RegisterExtension final ControllerFixture cluster = new ControllerFixture();
 
   @BeforeEach
   void setUp() {
-    cluster = new ControllerFixture();
     ClusterBootstrap.apply(cluster.store, cluster.plan);
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
   }
 
   private static DaemonSet agent(String image) {

@@ -7,47 +7,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The Deployment controller against a real store ({@code pkg/controller/deployment}). */
 class DeploymentControllerTest {
   private static final String HASH_CHARS = "[4-9bcdf]";
-  private ControllerFixture cluster;
-  private TestKubelet kubelet;
-
-  @BeforeEach
-  void setUp() {
-    cluster = new ControllerFixture();
-    kubelet = new TestKubelet(cluster.store);
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
-  }
+  @RegisterExtension final ControllerFixture cluster = new ControllerFixture();
+  private final TestKubelet kubelet = new TestKubelet(cluster.store);
 
   private static Deployment web(int replicas, String image) {
-    return new DeploymentBuilder()
-        .withNewMetadata()
-        .withName("web")
-        .withNamespace("default")
-        .endMetadata()
-        .withNewSpec()
-        .withReplicas(replicas)
-        .withNewSelector()
-        .addToMatchLabels("app", "web")
-        .endSelector()
-        .withTemplate(template(Map.of("app", "web"), image))
-        .endSpec()
-        .build();
+    return ControllerFixture.deployment("web", replicas, image);
   }
 
   private List<ReplicaSet> replicaSetsByAge() {

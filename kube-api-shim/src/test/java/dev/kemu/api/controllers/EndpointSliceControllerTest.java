@@ -20,30 +20,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class EndpointSliceControllerTest {
-  private ResourceStore store;
-  private ClusterObjects objects;
+  @RegisterExtension final ClusterObjects objects = new ClusterObjects();
+  private final ResourceStore store = objects.store();
   private EndpointSliceController controller;
 
   @BeforeEach
-  void start() throws Exception {
-    store = new ResourceStore();
-    objects = new ClusterObjects(store);
-    controller = new EndpointSliceController(store);
-    controller.start().get();
-  }
-
-  @AfterEach
-  void stop() {
-    controller.close();
-    store.close();
+  void start() {
+    controller = objects.start(new EndpointSliceController(store));
   }
 
   @Test
@@ -267,18 +258,9 @@ class EndpointSliceControllerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("conditionCases")
   void endpointConditions(ConditionCase c) {
-    objects.service(
-        "web",
-        "web",
-        s -> {
-          s.getSpec().setPublishNotReadyAddresses(c.publishNotReady());
-          return s;
-        },
-        port("http", 80, 8080));
-    Pod pod = objects.pod("web-1", "web", null, false);
-    objects.setStatus(pod, c.phase(), c.ip(), c.podReady(), Instant.parse("2026-01-01T00:00:00Z"));
+    objects.serviceWithOnePod(
+        c.publishNotReady(), c.phase(), c.ip(), c.podReady(), c.terminating());
     if (c.terminating()) {
-      objects.terminate("web-1");
       assertThat(store.get(Pod.class, NAMESPACE, "web-1").orElseThrow().getMetadata())
           .extracting(m -> m.getDeletionTimestamp())
           .isNotNull();
@@ -397,13 +379,8 @@ class EndpointSliceControllerTest {
     assertThat(slices.get(0).getPorts()).isEmpty();
 
     // Another change to the Service must not replace the placeholder.
-    store.modify(
-        Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
-        s -> {
-          s.getMetadata().getAnnotations().put("note", "touched");
-          return s;
-        });
+    objects.edit(
+        Service.class, "web", s -> s.getMetadata().getAnnotations().put("note", "touched"));
     objects.await(controller);
     assertThat(objects.slices("web"))
         .extracting(s -> s.getMetadata().getName())
@@ -538,10 +515,8 @@ class EndpointSliceControllerTest {
   void packingIsDeterministicForTheSameSequenceOfWrites() throws Exception {
     List<List<List<String>>> runs = new java.util.ArrayList<>();
     for (int run = 0; run < 2; run++) {
-      try (ResourceStore other = new ResourceStore();
-          EndpointSliceController second = new EndpointSliceController(other, 10)) {
-        ClusterObjects o = new ClusterObjects(other);
-        second.start().get();
+      try (ClusterObjects o = new ClusterObjects()) {
+        EndpointSliceController second = o.start(new EndpointSliceController(o.store(), 10));
         o.service("web", "web", port("http", 80, 8080));
         // Packing depends on the order in which changes are seen, as upstream's does, so each
         // write is applied before the next; no randomness may remain.
@@ -582,8 +557,7 @@ class EndpointSliceControllerTest {
     objects.deleteService("gone");
     assertThat(objects.slices("gone")).hasSize(1);
 
-    controller = new EndpointSliceController(store);
-    controller.start().get();
+    controller = objects.start(new EndpointSliceController(store));
     objects.await(controller);
 
     assertThat(objects.slices("gone")).isEmpty();
@@ -601,13 +575,7 @@ class EndpointSliceControllerTest {
 
     // The old slice's ports are no longer wanted, a new one is: finalize turns the create into
     // an update of the slice it would delete.
-    store.modify(
-        Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
-        s -> {
-          s.getSpec().setPorts(List.of(port("http", 80, 9090)));
-          return s;
-        });
+    objects.edit(Service.class, "web", s -> s.getSpec().setPorts(List.of(port("http", 80, 9090))));
     objects.await(controller);
 
     List<EndpointSlice> slices = objects.slices("web");
@@ -622,13 +590,10 @@ class EndpointSliceControllerTest {
     objects.service("web", "web", port("http", 80, 8080));
     objects.await(controller);
 
-    store.modify(
+    objects.edit(
         Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
-        s -> {
-          s.getMetadata().setLabels(Map.of("team", "payments", "tier", "front"));
-          return s;
-        });
+        "web",
+        s -> s.getMetadata().setLabels(Map.of("team", "payments", "tier", "front")));
     objects.await(controller);
 
     assertThat(objects.slices("web").get(0).getMetadata().getLabels())
@@ -644,13 +609,7 @@ class EndpointSliceControllerTest {
     objects.service("web", "web", port("http", 80, 8080));
     objects.await(controller);
 
-    store.modify(
-        Pod.class,
-        new ResourceKey(ResourceTypes.POD, NAMESPACE, "web-2"),
-        p -> {
-          p.getMetadata().setLabels(Map.of("app", "debug"));
-          return p;
-        });
+    objects.edit(Pod.class, "web-2", p -> p.getMetadata().setLabels(Map.of("app", "debug")));
     objects.await(controller);
 
     assertThat(objects.slices("web").get(0).getEndpoints())

@@ -17,36 +17,26 @@ import io.fabric8.kubernetes.api.model.EndpointsBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class EndpointsControllerTest {
-  private ResourceStore store;
-  private ClusterObjects objects;
+  @RegisterExtension final ClusterObjects objects = new ClusterObjects();
+  private final ResourceStore store = objects.store();
   private EndpointsController controller;
 
   @BeforeEach
-  void start() throws Exception {
-    store = new ResourceStore();
-    objects = new ClusterObjects(store);
-    controller = new EndpointsController(store);
-    controller.start().get();
-  }
-
-  @AfterEach
-  void stop() {
-    controller.close();
-    store.close();
+  void start() {
+    controller = objects.start(new EndpointsController(store));
   }
 
   @Test
@@ -155,19 +145,8 @@ class EndpointsControllerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("membershipCases")
   void podMembership(MembershipCase c) {
-    objects.service(
-        "web",
-        "web",
-        s -> {
-          s.getSpec().setPublishNotReadyAddresses(c.publishNotReady());
-          return s;
-        },
-        port("http", 80, 8080));
-    Pod pod = objects.pod("web-1", "web", null, false);
-    objects.setStatus(pod, c.phase(), c.ip(), c.podReady(), Instant.parse("2026-01-01T00:00:00Z"));
-    if (c.terminating()) {
-      objects.terminate("web-1");
-    }
+    objects.serviceWithOnePod(
+        c.publishNotReady(), c.phase(), c.ip(), c.podReady(), c.terminating());
     objects.await(controller);
 
     List<EndpointSubset> subsets = objects.endpoints("web").getSubsets();
@@ -301,8 +280,7 @@ class EndpointsControllerTest {
             .endMetadata()
             .build());
 
-    controller = new EndpointsController(store);
-    controller.start().get();
+    controller = objects.start(new EndpointsController(store));
     objects.await(controller);
 
     assertThat(objects.endpoints("orphan")).isNull();

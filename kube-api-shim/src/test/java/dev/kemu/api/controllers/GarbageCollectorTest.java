@@ -1,6 +1,5 @@
 package dev.kemu.api.controllers;
 
-import static dev.kemu.api.controllers.ControllerFixture.template;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kemu.api.model.ResourceKey;
@@ -12,46 +11,20 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Cascading deletion through owner references ({@code pkg/controller/garbagecollector}). */
 class GarbageCollectorTest {
   private static final ResourceKey WEB =
       new ResourceKey(ResourceTypes.DEPLOYMENT, "default", "web");
-  private ControllerFixture cluster;
-
-  @BeforeEach
-  void setUp() {
-    cluster = new ControllerFixture();
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
-  }
+  @RegisterExtension final ControllerFixture cluster = new ControllerFixture();
 
   private void deployWeb(int replicas) {
-    cluster.store.create(
-        new DeploymentBuilder()
-            .withNewMetadata()
-            .withName("web")
-            .withNamespace("default")
-            .endMetadata()
-            .withNewSpec()
-            .withReplicas(replicas)
-            .withNewSelector()
-            .addToMatchLabels("app", "web")
-            .endSelector()
-            .withTemplate(template(Map.of("app", "web"), "nginx"))
-            .endSpec()
-            .build());
+    cluster.store.create(ControllerFixture.deployment("web", replicas, "nginx"));
     cluster.eventually(() -> assertThat(cluster.pods()).hasSize(replicas));
   }
 

@@ -4,8 +4,6 @@ import static dev.kemu.api.controllers.ClusterObjects.NAMESPACE;
 import static dev.kemu.api.controllers.ClusterObjects.port;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kemu.api.model.ResourceKey;
-import dev.kemu.api.model.ResourceTypes;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.Cidr;
 import dev.kemu.api.registry.IpAllocator;
@@ -17,9 +15,9 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,22 +25,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LoadBalancerControllerTest {
   private static final AddressPlan PLAN = AddressPlan.defaults();
 
-  private ResourceStore store;
-  private ClusterObjects objects;
+  @RegisterExtension final ClusterObjects objects = new ClusterObjects();
+  private final ResourceStore store = objects.store();
   private LoadBalancerController controller;
 
   @BeforeEach
-  void start() throws Exception {
-    store = new ResourceStore();
-    objects = new ClusterObjects(store);
-    controller = new LoadBalancerController(store, PLAN);
-    controller.start().get();
-  }
-
-  @AfterEach
-  void stop() {
-    controller.close();
-    store.close();
+  void start() {
+    controller = objects.start(new LoadBalancerController(store, PLAN));
   }
 
   /** A LoadBalancer Service, further edited. */
@@ -189,8 +178,7 @@ class LoadBalancerControllerTest {
     loadBalancer("alpha");
     loadBalancer("bravo");
 
-    controller = new LoadBalancerController(store, PLAN);
-    controller.start().get();
+    controller = objects.start(new LoadBalancerController(store, PLAN));
     objects.await(controller);
 
     assertThat(List.of(ingress("alpha"), ingress("bravo"), ingress("charlie")))
@@ -217,21 +205,15 @@ class LoadBalancerControllerTest {
     assertThat(ingress("november")).containsExactly("127.200.0.2");
 
     // A spec change is a resync of that Service: the address stays.
-    store.modify(
-        Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "november"),
-        s -> {
-          s.getSpec().getPorts().add(port("https", 443, 8443));
-          return s;
-        });
+    objects.edit(
+        Service.class, "november", s -> s.getSpec().getPorts().add(port("https", 443, 8443)));
     objects.await(controller);
     assertThat(ingress("november")).containsExactly("127.200.0.2");
 
     // A restart with a new Service that sorts first: the existing addresses are taken back first.
     controller.close();
     loadBalancer("alpha");
-    controller = new LoadBalancerController(store, PLAN);
-    controller.start().get();
+    controller = objects.start(new LoadBalancerController(store, PLAN));
     objects.await(controller);
 
     assertThat(ingress("mike")).containsExactly("127.200.0.1");
@@ -279,13 +261,7 @@ class LoadBalancerControllerTest {
     objects.await(controller);
     assertThat(ingress("web")).containsExactly("127.200.0.1");
 
-    store.modify(
-        Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
-        s -> {
-          s.getSpec().setType("ClusterIP");
-          return s;
-        });
+    objects.edit(Service.class, "web", s -> s.getSpec().setType("ClusterIP"));
     objects.await(controller);
     assertThat(ingress("web")).isEmpty();
 
@@ -300,13 +276,10 @@ class LoadBalancerControllerTest {
     objects.await(controller);
     assertThat(ingress("web")).containsExactly("127.200.0.1");
 
-    store.modify(
+    objects.edit(
         Service.class,
-        new ResourceKey(ResourceTypes.SERVICE, NAMESPACE, "web"),
-        s -> {
-          s.getMetadata().getAnnotations().put("metallb.io/loadBalancerIPs", "127.200.9.9");
-          return s;
-        });
+        "web",
+        s -> s.getMetadata().getAnnotations().put("metallb.io/loadBalancerIPs", "127.200.9.9"));
     objects.await(controller);
     assertThat(ingress("web")).containsExactly("127.200.9.9");
 
@@ -448,8 +421,7 @@ class LoadBalancerControllerTest {
     controller.close();
     IpAllocator shared = new IpAllocator(Cidr.parse("127.201.0.0/24"), 0);
     shared.allocate(IpLiterals.parse("127.201.0.1"));
-    controller = new LoadBalancerController(store, shared);
-    controller.start().get();
+    controller = objects.start(new LoadBalancerController(store, shared));
 
     loadBalancer("auto");
     loadBalancer(
@@ -468,8 +440,8 @@ class LoadBalancerControllerTest {
   void exhaustedPoolLeavesTheRestPending() throws Exception {
     controller.close();
     controller =
-        new LoadBalancerController(store, new IpAllocator(Cidr.parse("127.201.0.0/30"), 0));
-    controller.start().get();
+        objects.start(
+            new LoadBalancerController(store, new IpAllocator(Cidr.parse("127.201.0.0/30"), 0)));
 
     loadBalancer("a");
     objects.await(controller);

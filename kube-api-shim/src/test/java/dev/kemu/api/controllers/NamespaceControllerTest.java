@@ -18,25 +18,19 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Namespace deletion ({@code pkg/controller/namespace/deletion}). */
 class NamespaceControllerTest {
   private static final ResourceKey SHOP = new ResourceKey(ResourceTypes.NAMESPACE, "", "shop");
-  private ControllerFixture cluster;
+  @RegisterExtension final ControllerFixture cluster = new ControllerFixture();
 
   @BeforeEach
   void setUp() {
-    cluster = new ControllerFixture();
     cluster.store.create(
         new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build());
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
   }
 
   private Namespace shop() {

@@ -15,26 +15,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The ReplicaSet controller against a real store ({@code pkg/controller/replicaset}). */
 class ReplicaSetControllerTest {
-  private ControllerFixture cluster;
-
-  @BeforeEach
-  void setUp() {
-    cluster = new ControllerFixture();
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
-  }
+  @RegisterExtension final ControllerFixture cluster = new ControllerFixture();
 
   private static ReplicaSet frontend(int replicas) {
     return new ReplicaSetBuilder()

@@ -8,25 +8,13 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The StatefulSet controller against a real store ({@code pkg/controller/statefulset}). */
 class StatefulSetControllerTest {
-  private ControllerFixture cluster;
-  private TestKubelet kubelet;
-
-  @BeforeEach
-  void setUp() {
-    cluster = new ControllerFixture();
-    kubelet = new TestKubelet(cluster.store);
-  }
-
-  @AfterEach
-  void tearDown() {
-    cluster.close();
-  }
+  @RegisterExtension final ControllerFixture cluster = new ControllerFixture();
+  private final TestKubelet kubelet = new TestKubelet(cluster.store);
 
   private static StatefulSet db(int replicas, String policy, String image) {
     return new StatefulSetBuilder()

@@ -118,7 +118,7 @@ class LabelSelectorTest {
             "a".repeat(64),
             "unable to parse requirement: <nil>: Invalid value: \""
                 + "a".repeat(64)
-                + "\": name part must be no more than 63 characters"),
+                + "\": name part must be no more than 63 bytes"),
         Arguments.of(
             "a prefix that is not a DNS subdomain",
             "Example.com/app",
