@@ -7,6 +7,7 @@ import dev.kemu.api.model.ResourceCodec;
 import dev.kemu.api.model.ResourceKey;
 import dev.kemu.api.model.ResourceType;
 import dev.kemu.api.model.ResourceTypes;
+import dev.kemu.api.patch.ManagedFields;
 import dev.kemu.api.patch.PatchEngine;
 import dev.kemu.api.patch.PatchOptions;
 import dev.kemu.api.patch.PatchResult;
@@ -503,9 +504,33 @@ final class ResourceHandler {
     WriteOptions write = writeOptions(params);
     HasMetadata object = Bodies.decodeObject(ctx, target.type());
     scope(object, target);
+    object = recordUpdate(ctx, target, null, object, write);
     HasMetadata created = store.create(object, write);
     settle(write.dryRun());
     return Reply.json(201, ResourceCodec.encode(created));
+  }
+
+  /**
+   * Records a non-apply write in managedFields as {@code operation: Update} for its manager ({@code
+   * fieldManager}, or the client's User-Agent as the apiserver derives it), so that a later
+   * server-side apply conflicts with it as upstream.
+   */
+  private HasMetadata recordUpdate(
+      RoutingContext ctx, Target target, HasMetadata old, HasMetadata object, WriteOptions write) {
+    String manager =
+        write.fieldManager() != null && !write.fieldManager().isEmpty()
+            ? write.fieldManager()
+            : ManagedFields.managerFromUserAgent(ctx.request().getHeader("User-Agent"));
+    byte[] json =
+        patches
+            .managedFields()
+            .recordUpdate(
+                target.type(),
+                old == null ? null : ResourceCodec.encode(old),
+                ResourceCodec.encode(object),
+                manager,
+                target.subresource());
+    return ResourceCodec.decode(json, target.type().javaType());
   }
 
   /** The namespace of the URL is the object's; a different one in the body is a bad request. */
@@ -545,6 +570,7 @@ final class ResourceHandler {
               + target.name()
               + ")");
     }
+    object = recordUpdate(ctx, target, store.get(target.key()).orElse(null), object, write);
     HasMetadata updated =
         "status".equals(target.subresource())
             ? store.updateStatus(object, write)
@@ -625,6 +651,9 @@ final class ResourceHandler {
                 + ") does not match the name on the URL ("
                 + target.name()
                 + ")");
+      }
+      if (!Bodies.mediaType(contentType).equals(PatchEngine.APPLY_PATCH_YAML)) {
+        object = recordUpdate(ctx, target, current.orElse(null), object, write);
       }
       try {
         if (current.isEmpty()) {
