@@ -83,8 +83,8 @@ public final class Cluster implements AutoCloseable {
     List<AutoCloseable> closeables = new ArrayList<>();
     ApiServer api = null;
     try {
-      Components.install(store, spec.plan());
-      readers.addAll(Components.readers(store, spec.plan(), vertx));
+      Components.install(store, spec);
+      readers.addAll(Components.readers(store, spec, vertx));
       await(
           CompletableFuture.allOf(
               readers.stream().map(StoreReader::start).toArray(CompletableFuture[]::new)),
@@ -249,6 +249,14 @@ public final class Cluster implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- the cluster
+
+  /** The Ingress controller: its listeners, ports and CA. */
+  public java.util.Optional<dev.kemu.proxy.ingress.IngressController> ingressController() {
+    return readers.stream()
+        .filter(dev.kemu.proxy.ingress.IngressController.class::isInstance)
+        .map(dev.kemu.proxy.ingress.IngressController.class::cast)
+        .findFirst();
+  }
 
   /** The store behind the cluster, for what the embedding API does not cover. */
   public ResourceStore store() {
