@@ -36,6 +36,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -225,7 +226,12 @@ public final class CertificateAuthority {
       StringWriter out = new StringWriter();
       try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
         for (Object object : objects) {
-          writer.writeObject(object);
+          if (object instanceof PrivateKey privateKey) {
+            // PKCS#8 ("PRIVATE KEY"), which every TLS stack and kubectl reads.
+            writer.writeObject(new JcaPKCS8Generator(privateKey, null));
+          } else {
+            writer.writeObject(object);
+          }
         }
       } catch (IOException e) {
         throw new IllegalStateException(e);

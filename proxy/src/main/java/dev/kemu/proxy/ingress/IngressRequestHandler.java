@@ -26,6 +26,7 @@ import java.net.InetAddress;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -63,6 +64,7 @@ final class IngressRequestHandler implements Handler<HttpServerRequest> {
   private final HttpProxy https;
   private final HttpProxy h2c;
   private final HttpProxy h2;
+  private final io.vertx.core.http.WebSocketClient webSockets;
   private Decision pending;
 
   IngressRequestHandler(Vertx vertx, Supplier<RouteTable> table, RateLimits limits) {
@@ -82,6 +84,9 @@ final class IngressRequestHandler implements Handler<HttpServerRequest> {
                 .setProtocolVersion(HttpVersion.HTTP_2)
                 .setHttp2ClearTextUpgrade(false),
             pool);
+    this.webSockets =
+        vertx.createWebSocketClient(
+            new io.vertx.core.http.WebSocketClientOptions().setMaxConnections(10_000));
     this.h2 =
         proxy(
             vertx,
@@ -222,6 +227,13 @@ final class IngressRequestHandler implements Handler<HttpServerRequest> {
       request.response().endHandler(done);
       request.response().closeHandler(done);
     }
+    if (isWebSocketUpgrade(request)) {
+      webSocket(decision);
+      return;
+    }
+    // The upstream connection comes asynchronously: hold the body (and its end) until the proxy
+    // pipes it, or a short request's end would be lost and the upstream request never finish.
+    request.pause();
     pending = decision;
     switch (f.backendProtocol()) {
       case "HTTPS" -> https.handle(request);
@@ -229,6 +241,97 @@ final class IngressRequestHandler implements Handler<HttpServerRequest> {
       case "GRPCS" -> h2.handle(request);
       default -> http.handle(request);
     }
+  }
+
+  private static boolean isWebSocketUpgrade(HttpServerRequest request) {
+    String upgrade = request.getHeader("Upgrade");
+    return request.version() == HttpVersion.HTTP_1_1
+        && request.method() == HttpMethod.GET
+        && upgrade != null
+        && upgrade.equalsIgnoreCase("websocket");
+  }
+
+  /**
+   * A WebSocket through the Ingress, as nginx's {@code proxy_http_version 1.1} with {@code
+   * Upgrade}/{@code Connection} forwarded: the upstream handshake first (with the forwarded headers
+   * and the client's subprotocols), then the client's, then frames both ways until either side
+   * closes. A failed upstream handshake answers 502 before the client is upgraded.
+   */
+  private void webSocket(Decision decision) {
+    HttpServerRequest request = decision.request();
+    request.pause();
+    Backend backend = decision.backend();
+    Backend.Endpoint endpoint = backend.endpoints().get(backend.start());
+    IngressAnnotations f = decision.rule().filters();
+    io.vertx.core.http.WebSocketConnectOptions options =
+        new io.vertx.core.http.WebSocketConnectOptions()
+            .setHost(endpoint.ip())
+            .setPort(endpoint.port())
+            .setURI(decision.uri())
+            .setConnectTimeout(f.connectTimeout().toMillis())
+            .setSsl("HTTPS".equals(f.backendProtocol()));
+    Set<String> skip =
+        Set.of(
+            "host",
+            "upgrade",
+            "connection",
+            "sec-websocket-key",
+            "sec-websocket-version",
+            "sec-websocket-extensions",
+            "sec-websocket-protocol",
+            "content-length");
+    for (Map.Entry<String, String> header : request.headers()) {
+      if (!skip.contains(header.getKey().toLowerCase(java.util.Locale.ROOT))) {
+        options.addHeader(header.getKey(), header.getValue());
+      }
+    }
+    String protocols = request.getHeader("Sec-WebSocket-Protocol");
+    if (protocols != null) {
+      for (String protocol : protocols.split(",")) {
+        options.addSubProtocol(protocol.trim());
+      }
+    }
+    HostAndPort authority = request.authority();
+    if (authority != null) {
+      options.putHeader("Host", authority.toString());
+    }
+    forwardedHeaders(request, options.getHeaders());
+    webSockets
+        .connect(options)
+        .onComplete(
+            upstream -> {
+              if (upstream.failed()) {
+                request.resume();
+                release(decision.onEnd());
+                reply(request, 502, "Bad Gateway");
+                return;
+              }
+              io.vertx.core.http.WebSocket back = upstream.result();
+              request
+                  .toWebSocket()
+                  .onComplete(
+                      client -> {
+                        if (client.failed()) {
+                          back.close();
+                          release(decision.onEnd());
+                          return;
+                        }
+                        io.vertx.core.http.ServerWebSocket front = client.result();
+                        front.frameHandler(back::writeFrame);
+                        back.frameHandler(front::writeFrame);
+                        front.closeHandler(
+                            v -> {
+                              Short code = front.closeStatusCode();
+                              back.close(code == null ? 1000 : code, front.closeReason());
+                              release(decision.onEnd());
+                            });
+                        back.closeHandler(
+                            v -> {
+                              Short code = back.closeStatusCode();
+                              front.close(code == null ? 1000 : code, back.closeReason());
+                            });
+                      });
+            });
   }
 
   private static void release(Runnable onEnd) {
@@ -247,7 +350,32 @@ final class IngressRequestHandler implements Handler<HttpServerRequest> {
       var request = context.request();
       HttpServerRequest incoming = decision.request();
       request.setURI(decision.uri());
-      MultiMap headers = request.headers();
+      forwardedHeaders(incoming, request.headers());
+      return context
+          .sendRequest()
+          .recover(
+              failure ->
+                  Future.succeededFuture(
+                      errorResponse(
+                          context,
+                          failure instanceof TimeoutException
+                                  || String.valueOf(failure.getMessage()).contains("timeout")
+                              ? 504
+                              : 502)));
+    }
+
+    @Override
+    public Future<Void> handleProxyResponse(ProxyContext context) {
+      return respond(context);
+    }
+  }
+
+  /**
+   * The headers ingress-nginx sets on the upstream request (its defaults, {@code
+   * use-forwarded-headers: false}: the client is the peer address).
+   */
+  private static void forwardedHeaders(HttpServerRequest incoming, MultiMap headers) {
+    {
       SocketAddress remote = incoming.remoteAddress();
       String client = remote == null ? "" : remote.hostAddress();
       HostAndPort authority = incoming.authority();
@@ -274,21 +402,12 @@ final class IngressRequestHandler implements Handler<HttpServerRequest> {
       headers.set("X-Forwarded-Scheme", scheme);
       headers.set("X-Scheme", scheme);
       headers.set("X-Original-URI", incoming.uri());
-      return context
-          .sendRequest()
-          .recover(
-              failure ->
-                  Future.succeededFuture(
-                      errorResponse(
-                          context,
-                          failure instanceof TimeoutException
-                                  || String.valueOf(failure.getMessage()).contains("timeout")
-                              ? 504
-                              : 502)));
     }
+  }
 
-    @Override
-    public Future<Void> handleProxyResponse(ProxyContext context) {
+  /** Response filters: CORS headers and the affinity cookie. */
+  private static Future<Void> respond(ProxyContext context) {
+    {
       Decision decision = context.get(DECISION, Decision.class);
       ProxyResponse response = context.response();
       if (decision != null && response != null) {

@@ -63,7 +63,7 @@ final class HttpProbe implements AutoCloseable {
             .setHost(host.substring(0, colon))
             .setPort(Integer.parseInt(host.substring(colon + 1)));
       } else {
-        options.setHost(host).setPort(target.getPort());
+        options.setHost(host).setPort("https".equals(target.getScheme()) ? 443 : 80);
       }
     } else {
       options.setHost(target.getHost()).setPort(target.getPort());
