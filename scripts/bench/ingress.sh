@@ -38,6 +38,10 @@ trap cleanup EXIT INT TERM
 mkdir -p "$work/manifests"
 cat > "$work/manifests/bench.yaml" <<'YAML'
 apiVersion: v1
+kind: Namespace
+metadata: {name: default}
+---
+apiVersion: v1
 kind: Service
 metadata: {name: bench-backend, namespace: default}
 spec:
