@@ -14,8 +14,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 record Backend(String name, List<Endpoint> endpoints, String problem, AtomicInteger next) {
 
-  /** One endpoint: an address and the port the Service port targets. */
-  record Endpoint(String ip, int port) {
+  /**
+   * One endpoint: an address and the port the Service port targets; {@code address} is the resolved
+   * socket address, built once with the table so the request path never resolves.
+   */
+  record Endpoint(String ip, int port, io.vertx.core.net.SocketAddress address) {
+    static Endpoint of(String ip, int port) {
+      java.net.InetAddress parsed = dev.kemu.api.registry.IpLiterals.parse(ip);
+      io.vertx.core.net.SocketAddress address =
+          parsed == null
+              ? io.vertx.core.net.SocketAddress.inetSocketAddress(port, ip)
+              : io.vertx.core.net.SocketAddress.inetSocketAddress(
+                  new java.net.InetSocketAddress(parsed, port));
+      return new Endpoint(ip, port, address);
+    }
+
     @Override
     public String toString() {
       return ip.contains(":") ? "[" + ip + "]:" + port : ip + ":" + port;
@@ -24,6 +37,11 @@ record Backend(String name, List<Endpoint> endpoints, String problem, AtomicInte
 
   Backend(String name, List<Endpoint> endpoints, String problem) {
     this(name, List.copyOf(endpoints), problem, new AtomicInteger());
+  }
+
+  /** The same backend taking turns from a counter that outlives table rebuilds. */
+  Backend withCounter(AtomicInteger counter) {
+    return new Backend(name, endpoints, problem, counter);
   }
 
   /** The index of the endpoint to try first for the next request. */

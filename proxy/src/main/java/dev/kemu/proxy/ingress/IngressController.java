@@ -39,6 +39,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +98,8 @@ public final class IngressController implements StoreReader {
   private final List<Listener> nodeListeners = new ArrayList<>();
   private final Map<String, ListenerStatus> listenerStatus = new LinkedHashMap<>();
   private final Map<String, TlsCertificate> secretCache = new HashMap<>();
+  private final Map<String, AtomicInteger> counters =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private boolean firstSync = true;
   private boolean privilegeReported;
 
@@ -223,6 +226,7 @@ public final class IngressController implements StoreReader {
                 (ns, name) -> informer.lister(Service.class).get(ns, name).orElse(null),
                 ns -> informer.lister(EndpointSlice.class).list(ns),
                 this::certificate)
+            .counters(name -> counters.computeIfAbsent(name, n -> new AtomicInteger()))
             .build(served, defaultCertificate);
     table.set(result.table());
     report(result.warnings());

@@ -54,6 +54,8 @@ final class RouteTableBuilder {
   private final BiFunction<String, String, TlsCertificate> certificates;
   private final Map<String, List<String>> warnings = new LinkedHashMap<>();
   private final Map<String, Backend> backends = new HashMap<>();
+  private Function<String, java.util.concurrent.atomic.AtomicInteger> counters =
+      name -> new java.util.concurrent.atomic.AtomicInteger();
 
   /**
    * A builder over the informer's state.
@@ -83,6 +85,15 @@ final class RouteTableBuilder {
     HostBuilder(String hostname) {
       this.hostname = hostname;
     }
+  }
+
+  /**
+   * Round-robin counters by backend name that outlive this table, so a rebuild (any Ingress,
+   * Service or EndpointSlice change) does not send the next request to the first endpoint again.
+   */
+  RouteTableBuilder counters(Function<String, java.util.concurrent.atomic.AtomicInteger> counters) {
+    this.counters = counters;
+    return this;
   }
 
   Result build(List<Ingress> served, TlsCertificate defaultCertificate) {
@@ -339,7 +350,7 @@ final class RouteTableBuilder {
       }
       return cached;
     }
-    Backend backend = resolve(namespace, service, name);
+    Backend backend = resolve(namespace, service, name).withCounter(counters.apply(name));
     backends.put(name, backend);
     if (backend.problem() != null) {
       warn(key, field + ": " + backend.problem());
@@ -410,7 +421,7 @@ final class RouteTableBuilder {
                 || endpoint.getConditions().getReady() == null
                 || endpoint.getConditions().getReady();
         if (ready && endpoint.getAddresses() != null && !endpoint.getAddresses().isEmpty()) {
-          endpoints.add(new Backend.Endpoint(endpoint.getAddresses().get(0), port));
+          endpoints.add(Backend.Endpoint.of(endpoint.getAddresses().get(0), port));
         }
       }
     }
