@@ -97,11 +97,11 @@ public final class Cluster implements AutoCloseable {
     ApiServer api = null;
     Vertx vertx = null;
     try {
-      Components.install(store, spec.plan());
+      Components.install(store, spec);
       logger.debug("write path installed after {} ms", (System.nanoTime() - started) / 1_000_000);
       vertx = startingVertx.join();
       logger.debug("vert.x up after {} ms", (System.nanoTime() - started) / 1_000_000);
-      readers.addAll(Components.readers(store, spec.plan(), vertx));
+      readers.addAll(Components.readers(store, spec, vertx));
       await(
           CompletableFuture.allOf(
               readers.stream().map(StoreReader::start).toArray(CompletableFuture[]::new)),
@@ -297,6 +297,14 @@ public final class Cluster implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- the cluster
+
+  /** The Ingress controller: its listeners, ports and CA. */
+  public java.util.Optional<dev.kemu.proxy.ingress.IngressController> ingressController() {
+    return readers.stream()
+        .filter(dev.kemu.proxy.ingress.IngressController.class::isInstance)
+        .map(dev.kemu.proxy.ingress.IngressController.class::cast)
+        .findFirst();
+  }
 
   /** The store behind the cluster, for what the embedding API does not cover. */
   public ResourceStore store() {

@@ -14,9 +14,12 @@ import dev.kemu.api.informer.StoreReader;
 import dev.kemu.api.manifests.ApplyReport;
 import dev.kemu.api.manifests.ManifestDirectorySource;
 import dev.kemu.api.registry.AddressPlan;
+import dev.kemu.api.registry.IpAllocator;
 import dev.kemu.api.registry.Registry;
 import dev.kemu.api.store.ResourceStore;
 import dev.kemu.emulator.runtime.PodRuntime;
+import dev.kemu.proxy.ingress.IngressAdmission;
+import dev.kemu.proxy.ingress.IngressController;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,16 +35,23 @@ final class Components {
   private Components() {}
 
   /** Installs the write path (validation, defaulting, allocation) and the bootstrap objects. */
-  static void install(ResourceStore store, AddressPlan plan) {
+  static void install(ResourceStore store, Emulator.ClusterSpec spec) {
     // kube-apiserver: defaulting, validation and allocation in the write path.
-    Registry.install(store, plan);
+    Registry.install(store, spec.plan());
+    if (spec.ingressValidation()) {
+      // ingress-nginx's validating webhook, after the Ingress strategy's own validation.
+      IngressAdmission.install(store, spec.ingressOptions().extraClasses());
+    }
     // The objects every cluster has: system namespaces, the node, kubernetes and kube-dns.
-    ClusterBootstrap.apply(store, plan);
+    ClusterBootstrap.apply(store, spec.plan());
   }
 
   /** The readers, in start order. */
-  static List<StoreReader> readers(ResourceStore store, AddressPlan plan, Vertx vertx) {
+  static List<StoreReader> readers(ResourceStore store, Emulator.ClusterSpec spec, Vertx vertx) {
+    AddressPlan plan = spec.plan();
     List<StoreReader> readers = new ArrayList<>();
+    // One LoadBalancer pool for Services and Ingresses, so they never get the same address.
+    IpAllocator loadBalancerPool = new IpAllocator(plan.loadBalancerPool(), 0);
     // kube-controller-manager
     readers.add(new NamespaceController(store));
     readers.add(new GarbageCollector(store));
@@ -51,9 +61,18 @@ final class Components {
     readers.add(new DaemonSetController(store));
     readers.add(new EndpointSliceController(store));
     readers.add(new EndpointsController(store));
-    readers.add(new LoadBalancerController(store, plan));
+    readers.add(new LoadBalancerController(store, loadBalancerPool));
     // kubelet
     readers.add(new PodRuntime(store, plan, vertx));
+    // data plane
+    readers.add(
+        new IngressController(
+            store,
+            plan,
+            loadBalancerPool,
+            vertx,
+            spec.ingressOptions(),
+            spec.certificateAuthority()));
     return readers;
   }
 

@@ -4,6 +4,8 @@ import dev.kemu.api.model.ResourceTypes;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.Cidr;
 import dev.kemu.api.store.ResourceStore;
+import dev.kemu.proxy.ingress.CertificateAuthority;
+import dev.kemu.proxy.ingress.IngressOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,6 +52,9 @@ public final class Emulator {
     private int historySize = 10_000;
     private long seed = 0;
     private Duration settleTimeout = Duration.ofSeconds(30);
+    private IngressOptions ingressOptions = IngressOptions.defaults();
+    private boolean ingressValidation = true;
+    private CertificateAuthority certificateAuthority;
 
     private Builder() {}
 
@@ -164,6 +169,24 @@ public final class Emulator {
       return this;
     }
 
+    /** Ingress listeners (node ports, LoadBalancer-address ports) and classes served. */
+    public Builder ingress(IngressOptions options) {
+      this.ingressOptions = Objects.requireNonNull(options);
+      return this;
+    }
+
+    /** Whether Ingress writes pass ingress-nginx's admission checks (default true). */
+    public Builder ingressValidation(boolean validate) {
+      this.ingressValidation = validate;
+      return this;
+    }
+
+    /** The CA of Ingress certificates (default: a new kemu CA). */
+    public Builder certificateAuthority(CertificateAuthority ca) {
+      this.certificateAuthority = Objects.requireNonNull(ca);
+      return this;
+    }
+
     /**
      * Starts the cluster: store, controllers, pod runtime and API port, then the manifests. Returns
      * when everything has synced.
@@ -182,7 +205,12 @@ public final class Emulator {
               apiPort,
               apiToken,
               apiTls,
-              settleTimeout));
+              settleTimeout,
+              ingressOptions,
+              ingressValidation,
+              certificateAuthority == null
+                  ? CertificateAuthority.generate()
+                  : certificateAuthority));
     }
   }
 
@@ -194,7 +222,12 @@ public final class Emulator {
       boolean watchManifests,
       String apiHost,
       int apiPort,
-      String apiToken,
-      boolean apiTls,
-      Duration settleTimeout) {}
+              apiToken,
+              apiTls,
+              settleTimeout,
+              ingressOptions,
+              ingressValidation,
+              certificateAuthority == null
+                  ? CertificateAuthority.generate()
+                  : certificateAuthority));
 }

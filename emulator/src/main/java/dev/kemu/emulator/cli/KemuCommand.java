@@ -4,6 +4,8 @@ import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.Cidr;
 import dev.kemu.emulator.Cluster;
 import dev.kemu.emulator.Emulator;
+import dev.kemu.proxy.ingress.CertificateAuthority;
+import dev.kemu.proxy.ingress.IngressOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,14 +74,37 @@ public final class KemuCommand implements Callable<Integer> {
   @Option(
       names = "--http-port",
       paramLabel = "PORT",
-      description = "Ingress HTTP port on the node address.")
+      description =
+          "Ingress HTTP port on the node address, serving every Ingress; 0 for any free port.")
   Integer httpPort;
 
   @Option(
       names = "--https-port",
       paramLabel = "PORT",
-      description = "Ingress HTTPS port on the node address.")
+      description =
+          "Ingress HTTPS port on the node address, serving every Ingress; 0 for any free port.")
   Integer httpsPort;
+
+  @Option(
+      names = "--ca-cert",
+      paramLabel = "FILE",
+      description =
+          "PEM certificate of the CA that signs Ingress certificates (with --ca-key). Without"
+              + " both, kemu creates a CA and writes it to FILE if given.")
+  Path caCert;
+
+  @Option(
+      names = "--ca-key",
+      paramLabel = "FILE",
+      description = "PEM private key of the CA given by --ca-cert.")
+  Path caKey;
+
+  @Option(
+      names = "--no-ingress-validation",
+      description =
+          "Accept Ingresses that ingress-nginx's admission webhook would reject (invalid paths"
+              + " for their pathType, host and path defined by another Ingress).")
+  boolean noIngressValidation;
 
   @Option(
       names = "--kubeconfig",
@@ -149,8 +174,26 @@ public final class KemuCommand implements Callable<Integer> {
       }
     }
     warnAbsent(err, "--dns-port", dnsPort, "cluster DNS");
-    warnAbsent(err, "--http-port", httpPort, "Ingress");
-    warnAbsent(err, "--https-port", httpsPort, "Ingress");
+    CertificateAuthority ca;
+    if (caCert != null && caKey != null && caKey.toFile().exists()) {
+      try {
+        ca = CertificateAuthority.load(caCert, caKey);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "Invalid value for option '--ca-cert'/'--ca-key': " + e.getMessage());
+      }
+    } else if (caKey != null && caCert == null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "Missing option '--ca-cert' (required with '--ca-key')");
+    } else {
+      ca = CertificateAuthority.generate();
+      if (caCert != null) {
+        // Export the CA kemu created, so clients can trust it (and the key, if a path was given).
+        ca.export(
+            caCert, caKey == null ? caCert.resolveSibling(caCert.getFileName() + ".key") : caKey);
+      }
+    }
     AddressPlan plan =
         AddressPlan.defaults()
             .withServiceCidr(serviceCidr)
@@ -167,6 +210,12 @@ public final class KemuCommand implements Callable<Integer> {
             .apiPort(apiPort)
             .apiToken(token)
             .apiTls(apiTls)
+            .ingress(
+                IngressOptions.defaults()
+                    .withNodePorts(
+                        httpPort == null ? -1 : httpPort, httpsPort == null ? -1 : httpsPort))
+            .ingressValidation(!noIngressValidation)
+            .certificateAuthority(ca)
             .start();
     Kubeconfig written;
     try {

@@ -63,6 +63,24 @@ final class ServeTable {
         new String[] {
           "pods", cluster.addressPlan().podCidr().toString(), "each pod listens on its own IP"
         });
+    cluster
+        .ingressController()
+        .ifPresent(
+            ingress -> {
+              for (var listener : ingress.listeners()) {
+                listeners.add(
+                    new String[] {
+                      listener.what(),
+                      (listener.tls() ? "https://" : "http://")
+                          + listener.address()
+                          + ":"
+                          + listener.port(),
+                      listener.problem() == null
+                          ? (listener.tls() ? "Ingress HTTPS (SNI, HTTP/2)" : "Ingress HTTP")
+                          : "not listening: " + listener.problem()
+                    });
+              }
+            });
     out.append(table(listeners));
     return out.toString();
   }

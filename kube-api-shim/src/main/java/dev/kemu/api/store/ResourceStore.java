@@ -163,6 +163,14 @@ public final class ResourceStore implements AutoCloseable {
     strategies.put(type, strategy);
   }
 
+  /**
+   * The write strategy of a kind (a no-op one if none is registered), so an admission step can wrap
+   * the registry's strategy rather than replace it.
+   */
+  public WriteStrategy strategyOf(ResourceType type) {
+    return strategy(type);
+  }
+
   /** The current resourceVersion: that of the last write. */
   public long resourceVersion() {
     return resourceVersion.get();

@@ -1,0 +1,95 @@
+package dev.kemu.proxy.ingress;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A real HTTP/1.1 (or HTTP/2) client for tests, blocking on the test thread. */
+final class HttpProbe implements AutoCloseable {
+  /** A response: status, headers, body. */
+  record Reply(int status, MultiMap headers, String body, HttpVersion version) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+
+    String backend() {
+      return status == 200 ? json().getString("backend") : "<" + status + ">";
+    }
+  }
+
+  private final HttpClient client;
+
+  HttpProbe(Vertx vertx, HttpClientOptions options) {
+    this.client = vertx.createHttpClient(options);
+  }
+
+  HttpProbe(Vertx vertx) {
+    this(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1));
+  }
+
+  Reply get(String url, String host, String path) throws Exception {
+    return send(HttpMethod.GET, url, host, path, Map.of(), null);
+  }
+
+  Reply send(
+      HttpMethod method,
+      String url,
+      String host,
+      String path,
+      Map<String, String> headers,
+      Buffer body)
+      throws Exception {
+    java.net.URI target = java.net.URI.create(url);
+    RequestOptions options =
+        new RequestOptions()
+            .setServer(
+                io.vertx.core.net.SocketAddress.inetSocketAddress(
+                    target.getPort(), target.getHost()))
+            .setSsl("https".equals(target.getScheme()))
+            .setURI(path)
+            .setMethod(method);
+    if (host != null) {
+      int colon = host.lastIndexOf(':');
+      if (colon > 0 && !host.endsWith("]")) {
+        options
+            .setHost(host.substring(0, colon))
+            .setPort(Integer.parseInt(host.substring(colon + 1)));
+      } else {
+        options.setHost(host).setPort("https".equals(target.getScheme()) ? 443 : 80);
+      }
+    } else {
+      options.setHost(target.getHost()).setPort(target.getPort());
+    }
+    headers.forEach(options::putHeader);
+    return client
+        .request(options)
+        .compose(request -> (body == null ? request.send() : request.send(body)))
+        .compose(
+            response ->
+                response
+                    .body()
+                    .map(
+                        b ->
+                            new Reply(
+                                response.statusCode(),
+                                response.headers(),
+                                b.toString(),
+                                response.version())))
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}
