@@ -222,12 +222,10 @@ public final class Emulator {
       boolean watchManifests,
       String apiHost,
       int apiPort,
-              apiToken,
-              apiTls,
-              settleTimeout,
-              ingressOptions,
-              ingressValidation,
-              certificateAuthority == null
-                  ? CertificateAuthority.generate()
-                  : certificateAuthority));
+      String apiToken,
+      boolean apiTls,
+      Duration settleTimeout,
+      IngressOptions ingressOptions,
+      boolean ingressValidation,
+      CertificateAuthority certificateAuthority) {}
 }
