@@ -1,0 +1,216 @@
+package dev.kemu.proxy.service;
+
+import dev.kemu.api.registry.AddressPlan;
+import dev.kemu.api.registry.IpLiterals;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.transport.Transport;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * What every portal and connection shares: Vert.x's Netty event loops and transport, the current
+ * routing table, the identity rules for upstream source addresses, the options and the clock.
+ *
+ * <p>Portals run on Vert.x's own event loops (no threads of their own) through its Netty transport:
+ * NIO by default, epoll when Vert.x runs the native transport, which adds {@code
+ * IP_BIND_ADDRESS_NO_PORT} so that binding a source address costs no port range.
+ */
+final class PortalContext {
+  private static final WriteBufferWaterMark WATER_MARK =
+      new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+  private static final InetAddress DEFAULT_LOOPBACK_SOURCE = IpLiterals.parse("127.0.0.1");
+
+  final ServiceProxyOptions options;
+  final Clock clock;
+  final EventLoopGroup acceptorGroup;
+  final EventLoopGroup ioGroup;
+  final ChannelFactory<? extends ServerChannel> serverChannels;
+  final ChannelFactory<? extends Channel> channels;
+  final boolean epoll;
+  final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+  final ChannelGroup connections =
+      new DefaultChannelGroup("kemu-service-connections", ImmediateEventExecutor.INSTANCE);
+  private final Transport transport;
+  private final CidrSet podCidr;
+  private final InetAddress nodeAddress;
+  private final InetSocketAddress nodeSource;
+  private final long[] dialTimeouts;
+  private volatile ServiceRoutingTable table = ServiceRoutingTable.EMPTY;
+
+  PortalContext(Vertx vertx, AddressPlan plan, ServiceProxyOptions options, Clock clock) {
+    VertxInternal internal = (VertxInternal) vertx;
+    this.options = options;
+    this.clock = clock;
+    this.transport = internal.transport();
+    this.acceptorGroup = internal.acceptorEventLoopGroup();
+    this.ioGroup = internal.nettyEventLoopGroup();
+    this.serverChannels = transport.serverChannelFactory(false);
+    this.channels = transport.channelFactory(false);
+    this.epoll = isEpoll(channels);
+    this.podCidr = new CidrSet(List.of(plan.podCidr()));
+    this.nodeAddress = IpLiterals.parse(plan.nodeAddress());
+    // Where "masqueraded" connections come from: the node address, unless it is the wildcard or
+    // the loopback source the kernel picks anyway (binding costs a syscall).
+    this.nodeSource =
+        nodeAddress == null
+                || nodeAddress.isAnyLocalAddress()
+                || nodeAddress.equals(DEFAULT_LOOPBACK_SOURCE)
+            ? null
+            : new InetSocketAddress(nodeAddress, 0);
+    this.dialTimeouts =
+        options.dialTimeouts().stream().mapToLong(java.time.Duration::toMillis).toArray();
+  }
+
+  private static boolean isEpoll(ChannelFactory<? extends Channel> factory) {
+    Channel probe = factory.newChannel();
+    try {
+      return probe instanceof EpollSocketChannel;
+    } finally {
+      probe.unsafe().closeForcibly();
+    }
+  }
+
+  // ---------------------------------------------------------------- routing table
+
+  ServiceRoutingTable table() {
+    return table;
+  }
+
+  void publish(ServiceRoutingTable table) {
+    this.table = table;
+  }
+
+  PortalRoute route(PortalKey key) {
+    return table.route(key);
+  }
+
+  // ---------------------------------------------------------------- endpoint choice
+
+  /**
+   * The balancer for a new connection from {@code client}, or null when kube-proxy would drop it.
+   *
+   * <ul>
+   *   <li>LoadBalancer traffic from outside {@code loadBalancerSourceRanges} is dropped (the
+   *       iptables proxier's {@code KUBE-FW} chain).
+   *   <li>Internal traffic under {@code internalTrafficPolicy: Local} uses local endpoints only,
+   *       and is dropped when there is none ({@code "has no local endpoints"}).
+   *   <li>External traffic under {@code externalTrafficPolicy: Local} from a pod or from the node
+   *       itself is short-circuited to the cluster endpoints, as kube-proxy's {@code KUBE-EXT}
+   *       chain does; only traffic from other hosts is held to local endpoints (and dropped without
+   *       one).
+   * </ul>
+   */
+  EndpointBalancer select(PortalRoute route, InetAddress client) {
+    if (route.kind() == PortalKind.LOAD_BALANCER
+        && !route.sourceRanges().isEmpty()
+        && !route.sourceRanges().contains(client)) {
+      return null;
+    }
+    EndpointBalancer local = route.local();
+    if (local == null) {
+      return route.cluster();
+    }
+    if (route.kind().external() && isNodeLocal(client)) {
+      return route.cluster();
+    }
+    return local.size() > 0 ? local : null;
+  }
+
+  private boolean isNodeLocal(InetAddress client) {
+    return client.isLoopbackAddress() || podCidr.contains(client) || client.equals(nodeAddress);
+  }
+
+  /**
+   * The source address of the connection kemu makes to an endpoint, or null to let the kernel
+   * choose. This is kemu's "Identity" rule, mirroring where kube-proxy masquerades:
+   *
+   * <ul>
+   *   <li>a pod connecting to a ClusterIP keeps its pod IP (kube-proxy does not masquerade pod
+   *       traffic), except when it reaches itself (hairpin traffic is masqueraded);
+   *   <li>a pod reaching an external address of a {@code Local}-policy Service keeps its IP too;
+   *   <li>everything else (the host, other containers, NodePort/LoadBalancer/externalIP traffic
+   *       under {@code Cluster} policy) comes from the node address, as after kube-proxy's SNAT.
+   * </ul>
+   */
+  InetSocketAddress source(PortalRoute route, InetAddress client, EndpointInfo endpoint) {
+    if (podCidr.contains(client)
+        && !client.equals(endpoint.address())
+        && (route.kind() == PortalKind.CLUSTER_IP || route.localPolicy())) {
+      return new InetSocketAddress(client, 0);
+    }
+    if (nodeSource == null
+        || nodeAddress.isLoopbackAddress() != endpoint.address().isLoopbackAddress()
+        || (nodeAddress instanceof Inet4Address) != !endpoint.ipv6()) {
+      return null;
+    }
+    return nodeSource;
+  }
+
+  long dialTimeoutMillis(int attempt) {
+    return dialTimeouts[attempt];
+  }
+
+  int dialAttempts() {
+    return dialTimeouts.length;
+  }
+
+  // ---------------------------------------------------------------- channels
+
+  /** A TCP connection to an endpoint, on the event loop of the connection it serves. */
+  Bootstrap upstreamTcp(EventLoop loop, long timeoutMillis, ChannelHandler handler, boolean bind) {
+    Bootstrap bootstrap =
+        new Bootstrap()
+            .group(loop)
+            .channelFactory(channels)
+            .disableResolver()
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.AUTO_READ, false)
+            .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .option(ChannelOption.ALLOCATOR, allocator)
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
+            .handler(handler);
+    if (bind && epoll) {
+      bootstrap.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
+    }
+    return bootstrap;
+  }
+
+  /** Options of accepted TCP connections: nothing is read until the endpoint is connected. */
+  void configureAccepted(io.netty.bootstrap.ServerBootstrap bootstrap) {
+    bootstrap
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+        .childOption(ChannelOption.ALLOCATOR, allocator)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+  }
+
+  /** A UDP channel of the portal address's family. */
+  DatagramChannel datagramChannel(boolean ipv6) {
+    return transport.datagramChannel(
+        ipv6 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4);
+  }
+}
