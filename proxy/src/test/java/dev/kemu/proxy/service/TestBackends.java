@@ -119,9 +119,14 @@ final class TestBackends implements AutoCloseable {
    * half-close only if the proxy forwards it.
    */
   Sink sink(String ip) {
+    return sinkOn(ip, 0);
+  }
+
+  /** A sink on a given port (0: ephemeral). */
+  Sink sinkOn(String ip, int port) {
     try {
       java.net.ServerSocket server = new java.net.ServerSocket();
-      server.bind(new java.net.InetSocketAddress(ip, 0));
+      server.bind(new java.net.InetSocketAddress(ip, port));
       Thread acceptor =
           new Thread(
               () -> {
