@@ -8,9 +8,12 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * kemu's API port: the health endpoints of the apiserver ({@code /healthz}, {@code /livez}, {@code
@@ -27,7 +30,11 @@ public final class ApiServer {
   private final int port;
   private final BooleanSupplier ready;
   private final String kemuVersion;
+  private final List<TextRoute> textRoutes = new ArrayList<>();
   private HttpServer server;
+
+  /** A GET path whose body is produced on each request, off the event loop. */
+  private record TextRoute(String path, String contentType, Supplier<String> body) {}
 
   /**
    * An API server.
@@ -46,6 +53,15 @@ public final class ApiServer {
     this.kemuVersion = kemuVersion;
   }
 
+  /**
+   * Serves {@code GET path} with a text body produced on each request (e.g. {@code /metrics} of a
+   * data-plane component). The body is produced on a worker thread. Call before {@link #start()}.
+   */
+  public ApiServer textRoute(String path, String contentType, Supplier<String> body) {
+    textRoutes.add(new TextRoute(path, contentType, body));
+    return this;
+  }
+
   /** Binds the port; completes with the bound port. */
   public Future<Integer> start() {
     Router router = Router.router(vertx);
@@ -62,6 +78,20 @@ public final class ApiServer {
               }
             });
     router.get("/version").handler(this::version);
+    for (TextRoute route : textRoutes) {
+      router
+          .get(route.path())
+          .handler(
+              ctx ->
+                  vertx
+                      .executeBlocking(route.body()::get)
+                      .onSuccess(
+                          body ->
+                              ctx.response()
+                                  .putHeader("content-type", route.contentType())
+                                  .end(body))
+                      .onFailure(ctx::fail));
+    }
     router.route().handler(this::notFound);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port));
     return server.requestHandler(router).listen().map(HttpServer::actualPort);
