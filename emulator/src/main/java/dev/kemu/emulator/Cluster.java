@@ -8,6 +8,7 @@ import dev.kemu.api.store.ApiException;
 import dev.kemu.api.store.DeleteOptions;
 import dev.kemu.api.store.ListOptions;
 import dev.kemu.api.store.ResourceStore;
+import dev.kemu.proxy.service.ServiceProxy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -78,7 +79,10 @@ public final class Cluster implements AutoCloseable {
         Vertx.vertx(
             new VertxOptions()
                 .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
-                .setWorkerPoolSize(4));
+                .setWorkerPoolSize(4)
+                // epoll where available: the Service proxy binds source addresses without
+                // spending ports (IP_BIND_ADDRESS_NO_PORT); NIO elsewhere.
+                .setPreferNativeTransport(true));
     List<StoreReader> readers = new ArrayList<>();
     List<AutoCloseable> closeables = new ArrayList<>();
     ApiServer api = null;
@@ -92,6 +96,11 @@ public final class Cluster implements AutoCloseable {
           "components to sync");
       var ready = new java.util.concurrent.atomic.AtomicBoolean();
       api = new ApiServer(vertx, spec.apiHost(), spec.apiPort(), ready::get, Emulator.version());
+      for (StoreReader reader : readers) {
+        if (reader instanceof ServiceProxy proxy) {
+          api.textRoute("/metrics", ServiceProxy.METRICS_CONTENT_TYPE, proxy::scrape);
+        }
+      }
       int apiPort = api.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       closeables.addAll(Components.sources(store, spec.manifests(), spec.watchManifests()));
       Cluster cluster =
@@ -274,6 +283,13 @@ public final class Cluster implements AutoCloseable {
   /** How long {@code start()} took. */
   public Duration startupTime() {
     return startupTime;
+  }
+
+  /**
+   * The running component of a type (a controller, the Service proxy...), if the cluster has one.
+   */
+  public <T extends StoreReader> Optional<T> reader(Class<T> type) {
+    return readers.stream().filter(type::isInstance).map(type::cast).findFirst();
   }
 
   /** The Vert.x instance the data plane runs on. */

@@ -3,6 +3,7 @@ package dev.kemu.emulator;
 import dev.kemu.api.informer.StoreReader;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.store.ResourceStore;
+import dev.kemu.proxy.service.ServiceProxy;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,8 @@ final class Components {
   /** The readers, in start order. */
   static List<StoreReader> readers(ResourceStore store, AddressPlan plan, Vertx vertx) {
     List<StoreReader> readers = new ArrayList<>();
+    // The data plane, after the controllers: kube-proxy (userspace) owns every Service address.
+    readers.add(new ServiceProxy(store, plan, vertx, store.clock()));
     return readers;
   }
 
