@@ -5,7 +5,6 @@ import dev.kemu.api.informer.ObjectChange;
 import dev.kemu.api.informer.StoreReader;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.IpLiterals;
-import dev.kemu.api.store.LabelSelector;
 import dev.kemu.api.store.ResourceStore;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -87,6 +86,13 @@ public final class ServiceProxy implements StoreReader {
 
   // Owned by the informer thread.
   private final TreeMap<String, Compiled> services = new TreeMap<>();
+  private final Map<PortalKey, TreeMap<String, PortalRoute>> claims = new HashMap<>();
+  private final Map<PortalKey, PortalRoute> routes = new HashMap<>();
+  private final Map<PortalKey, PortalStatus> conflicts = new HashMap<>();
+
+  /** Service ({@code ns/name}) → the names of its EndpointSlices: no scan per sync. */
+  private final Map<String, Set<String>> slicesByService = new HashMap<>();
+
   private final Map<ServicePortName, ServicePortState> portStates = new HashMap<>();
   private final Map<PortalKey, Portal> portals = new HashMap<>();
   private final Map<PortalKey, String> bindFailures = new HashMap<>();
@@ -95,7 +101,7 @@ public final class ServiceProxy implements StoreReader {
   private volatile int listeningPortals;
 
   // Published for readers on other threads.
-  private volatile StatusSnapshot snapshot = new StatusSnapshot(Map.of(), List.of(), Map.of());
+  private volatile StatusSnapshot snapshot = new StatusSnapshot(Map.of(), List.of());
 
   /**
    * A Service proxy with the default options.
@@ -234,6 +240,12 @@ public final class ServiceProxy implements StoreReader {
   /** A Service compiled into portal routes, kept until the Service or its slices change. */
   private record Compiled(ServiceRoutes routes, List<PortalRoute> portalRoutes) {}
 
+  /**
+   * Applies a batch of changes. Only the Services the batch touches are recompiled, and only the
+   * portals whose route changed are visited, so a sync costs the size of the change, not of the
+   * cluster (kube-proxy's change trackers). The table itself is copied once per sync so that the
+   * connection path reads an immutable snapshot.
+   */
   private void sync(List<ObjectChange> changes) {
     if (closed) {
       return;
@@ -241,18 +253,26 @@ public final class ServiceProxy implements StoreReader {
     long started = System.nanoTime();
     Set<String> touched = new HashSet<>();
     for (ObjectChange change : changes) {
-      touch(touched, change.object());
       if (change.oldObject() != null) {
         touch(touched, change.oldObject());
+        index(change.oldObject(), false);
       }
+      touch(touched, change.object());
+      index(change.object(), change.type() != dev.kemu.api.store.EventType.DELETED);
     }
+    Set<PortalKey> dirty = new HashSet<>(bindFailures.keySet());
+    boolean statusChanged = false;
     for (String key : touched) {
-      recompile(key);
+      statusChanged |= recompile(key, dirty);
     }
-    ServiceRoutingTable previous = context.table();
-    ServiceRoutingTable table = buildTable();
-    context.publish(table);
-    reconcilePortals(previous, table);
+    statusChanged |= resolveOwners(dirty);
+    if (!dirty.isEmpty() || statusChanged) {
+      ServiceRoutingTable previous = context.table();
+      ServiceRoutingTable table = new ServiceRoutingTable(routes);
+      context.publish(table);
+      reconcilePortals(previous, table, dirty);
+      publishStatus(statusChanged);
+    }
     syncTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
   }
 
@@ -267,21 +287,121 @@ public final class ServiceProxy implements StoreReader {
     }
   }
 
-  private void recompile(String key) {
+  private void index(Object object, boolean present) {
+    if (!(object instanceof EndpointSlice slice)) {
+      return;
+    }
+    String service = ServiceRouteBuilder.serviceNameOf(slice);
+    if (service == null) {
+      return;
+    }
+    String key = slice.getMetadata().getNamespace() + "/" + service;
+    if (present) {
+      slicesByService.computeIfAbsent(key, k -> new HashSet<>()).add(slice.getMetadata().getName());
+    } else {
+      Set<String> names = slicesByService.get(key);
+      if (names != null) {
+        names.remove(slice.getMetadata().getName());
+        if (names.isEmpty()) {
+          slicesByService.remove(key);
+        }
+      }
+    }
+  }
+
+  /**
+   * Recompiles one Service, moves its claims on portal keys and collects the keys whose owner route
+   * changed. Returns whether the Service's problems or conflicts may have changed.
+   */
+  private boolean recompile(String key, Set<PortalKey> dirty) {
     int slash = key.indexOf('/');
     String namespace = key.substring(0, slash);
     String name = key.substring(slash + 1);
     var service = informer.lister(Service.class).get(namespace, name);
-    services.remove(key);
-    if (service.isEmpty()) {
-      return;
+    Compiled old = services.remove(key);
+    Compiled now = null;
+    if (service.isPresent()) {
+      List<EndpointSlice> slices = new ArrayList<>();
+      var lister = informer.lister(EndpointSlice.class);
+      for (String sliceName : slicesByService.getOrDefault(key, Set.of())) {
+        lister.get(namespace, sliceName).ifPresent(slices::add);
+      }
+      slices.sort(java.util.Comparator.comparing(slice -> slice.getMetadata().getName()));
+      now = compile(builder.build(service.get(), slices));
+      services.put(key, now);
     }
-    List<EndpointSlice> slices =
-        informer
-            .lister(EndpointSlice.class)
-            .list(
-                namespace, LabelSelector.of(Map.of(ServiceRouteBuilder.SERVICE_NAME_LABEL, name)));
-    ServiceRoutes routes = builder.build(service.get(), slices);
+    Set<ServicePortName> kept = new HashSet<>();
+    if (now != null) {
+      now.routes().ports().forEach(port -> kept.add(port.name()));
+    }
+    if (old != null) {
+      for (ServicePortRoute port : old.routes().ports()) {
+        if (!kept.contains(port.name())) {
+          ServicePortState state = portStates.remove(port.name());
+          if (state != null) {
+            state.metrics.remove();
+          }
+        }
+      }
+      for (PortalRoute route : old.portalRoutes()) {
+        TreeMap<String, PortalRoute> claimants = claims.get(route.key());
+        if (claimants != null) {
+          claimants.remove(key);
+          dirty.add(route.key());
+        }
+      }
+    }
+    if (now != null) {
+      for (PortalRoute route : now.portalRoutes()) {
+        claims.computeIfAbsent(route.key(), k -> new TreeMap<>()).put(key, route);
+        dirty.add(route.key());
+      }
+    }
+    List<ServiceRoutes.Problem> oldProblems = old == null ? List.of() : old.routes().problems();
+    List<ServiceRoutes.Problem> newProblems = now == null ? List.of() : now.routes().problems();
+    newProblems.forEach(problem -> reportOnce(problem.servicePort() + ": " + problem.message()));
+    return !oldProblems.equals(newProblems);
+  }
+
+  /**
+   * Sets the owner route of each changed portal key: of two Service ports on one address, the first
+   * by namespace/name keeps it and the other is reported. Returns whether the conflicts changed.
+   */
+  private boolean resolveOwners(Set<PortalKey> dirty) {
+    boolean conflicted = false;
+    for (PortalKey portal : dirty) {
+      TreeMap<String, PortalRoute> claimants = claims.get(portal);
+      if (claimants == null || claimants.isEmpty()) {
+        claims.remove(portal);
+        routes.remove(portal);
+        conflicted |= conflicts.remove(portal) != null;
+        continue;
+      }
+      // Two Service ports on one address: the first by namespace/name keeps it.
+      PortalRoute owner = claimants.firstEntry().getValue();
+      routes.put(portal, owner);
+      if (claimants.size() > 1) {
+        var loser = claimants.entrySet().stream().skip(1).findFirst().orElseThrow().getValue();
+        String message = portal + " is already served by " + owner.name();
+        reportOnce(loser.name() + ": " + message + "; this portal is not opened");
+        conflicts.put(
+            portal,
+            new PortalStatus(
+                loser.name().toString(),
+                null,
+                portal.toString(),
+                PortalStatus.State.CONFLICT,
+                message,
+                0));
+        conflicted = true;
+      } else {
+        conflicted |= conflicts.remove(portal) != null;
+      }
+    }
+    return conflicted;
+  }
+
+  private Compiled compile(ServiceRoutes routes) {
     List<PortalRoute> portalRoutes = new ArrayList<>();
     for (ServicePortRoute port : routes.ports()) {
       ServicePortState state =
@@ -310,93 +430,43 @@ public final class ServiceProxy implements StoreReader {
                 portal.key(), portal.kind(), port.name(), cluster, local, ranges, state.metrics));
       }
     }
-    services.put(key, new Compiled(routes, List.copyOf(portalRoutes)));
-  }
-
-  private ServiceRoutingTable buildTable() {
-    // Services that vanished take their port state (and meters) with them.
-    Set<ServicePortName> live = new HashSet<>();
-    Map<PortalKey, PortalRoute> routes = new HashMap<>();
-    List<PortalStatus> problems = new ArrayList<>();
-    Map<PortalKey, String> conflicts = new LinkedHashMap<>();
-    for (Compiled compiled : services.values()) {
-      for (ServicePortRoute port : compiled.routes().ports()) {
-        live.add(port.name());
-      }
-      for (ServiceRoutes.Problem problem : compiled.routes().problems()) {
-        reportOnce(problem.servicePort() + ": " + problem.message());
-        problems.add(
-            new PortalStatus(
-                problem.servicePort(),
-                null,
-                "-",
-                PortalStatus.State.UNSUPPORTED,
-                problem.message(),
-                0));
-      }
-      for (PortalRoute route : compiled.portalRoutes()) {
-        PortalRoute owner = routes.putIfAbsent(route.key(), route);
-        if (owner != null && owner != route) {
-          String message = route.key() + " is already served by " + owner.name();
-          reportOnce(route.name() + ": " + message + "; this portal is not opened");
-          conflicts.put(route.key(), route.name() + "\t" + message);
-        }
-      }
-    }
-    portStates
-        .entrySet()
-        .removeIf(
-            entry -> {
-              if (live.contains(entry.getKey())) {
-                return false;
-              }
-              entry.getValue().metrics.remove();
-              return true;
-            });
-    snapshot =
-        new StatusSnapshot(snapshot.failures(), List.copyOf(problems), Map.copyOf(conflicts));
-    return new ServiceRoutingTable(routes);
+    return new Compiled(routes, List.copyOf(portalRoutes));
   }
 
   /**
-   * Opens the portals of routes with usable endpoints and closes the others, waiting for every bind
-   * and close, so that the sync returns with the sockets in place.
+   * Opens the portals of changed routes with usable endpoints and closes the others, waiting for
+   * every bind and close, so that the sync returns with the sockets in place.
    */
-  private void reconcilePortals(ServiceRoutingTable previous, ServiceRoutingTable table) {
+  private void reconcilePortals(
+      ServiceRoutingTable previous, ServiceRoutingTable table, Set<PortalKey> dirty) {
     List<ChannelFuture> closing = new ArrayList<>();
-    for (var it = portals.entrySet().iterator(); it.hasNext(); ) {
-      var entry = it.next();
-      PortalRoute route = table.route(entry.getKey());
-      if (route == null || !route.listening()) {
-        closing.add(entry.getValue().close());
-        it.remove();
-      } else if (route != previous.route(entry.getKey())) {
-        entry.getValue().routeChanged(route);
-      }
-    }
     Map<PortalKey, Object> binding = new LinkedHashMap<>();
-    Set<PortalKey> wanted = new HashSet<>();
-    for (PortalRoute route : table.routes()) {
-      if (!route.listening()) {
-        continue;
-      }
-      wanted.add(route.key());
-      if (portals.containsKey(route.key())) {
-        continue;
-      }
-      if (route.key().protocol() == L4Protocol.TCP) {
-        binding.put(route.key(), TcpPortal.bind(context, route.key()));
-      } else {
-        binding.put(route.key(), UdpPortal.bind(context, route.key()));
+    for (PortalKey key : dirty) {
+      PortalRoute route = table.route(key);
+      Portal portal = portals.get(key);
+      if (route == null || !route.listening()) {
+        bindFailures.remove(key);
+        if (portal != null) {
+          closing.add(portal.close());
+          portals.remove(key);
+        }
+      } else if (portal == null) {
+        if (key.protocol() == L4Protocol.TCP) {
+          binding.put(key, TcpPortal.bind(context, key));
+        } else {
+          binding.put(key, UdpPortal.bind(context, key));
+        }
+      } else if (route != previous.route(key)) {
+        portal.routeChanged(route);
       }
     }
-    bindFailures.keySet().retainAll(wanted);
     for (var entry : binding.entrySet()) {
       PortalKey key = entry.getKey();
       Object pending = entry.getValue();
       ChannelFuture future =
           pending instanceof UdpPortal.PendingBind udp ? udp.future() : (ChannelFuture) pending;
       boolean done = future.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      PortalRoute route = table.route(key);
       if (done && future.isSuccess()) {
         Portal portal =
             pending instanceof UdpPortal.PendingBind udp
@@ -404,12 +474,11 @@ public final class ServiceProxy implements StoreReader {
                 : TcpPortal.bound(key, future.channel());
         portals.put(key, portal);
         if (bindFailures.remove(key) != null) {
-          logger.info("service-proxy: {} now listening for {}", key, table.route(key).name());
+          logger.info("service-proxy: {} now listening for {}", key, route.name());
         }
       } else {
         Throwable cause = done ? future.cause() : new java.io.IOException("bind timed out");
         future.channel().close();
-        PortalRoute route = table.route(key);
         String message = BindFailure.describe(key, route.kind(), cause);
         String previousMessage = bindFailures.put(key, message);
         if (!message.equals(previousMessage)) {
@@ -419,8 +488,29 @@ public final class ServiceProxy implements StoreReader {
     }
     closing.forEach(f -> f.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS));
     listeningPortals = portals.size();
-    snapshot =
-        new StatusSnapshot(Map.copyOf(bindFailures), snapshot.problems(), snapshot.conflicts());
+  }
+
+  /** Publishes what {@link #portals()} shows besides the table. */
+  private void publishStatus(boolean problemsChanged) {
+    List<PortalStatus> problems = snapshot.problems();
+    if (problemsChanged) {
+      List<PortalStatus> rows = new ArrayList<>();
+      for (Compiled compiled : services.values()) {
+        for (ServiceRoutes.Problem problem : compiled.routes().problems()) {
+          rows.add(
+              new PortalStatus(
+                  problem.servicePort(),
+                  null,
+                  "-",
+                  PortalStatus.State.UNSUPPORTED,
+                  problem.message(),
+                  0));
+        }
+      }
+      rows.addAll(conflicts.values());
+      problems = List.copyOf(rows);
+    }
+    snapshot = new StatusSnapshot(Map.copyOf(bindFailures), problems);
   }
 
   private void reportOnce(String message) {
@@ -443,10 +533,7 @@ public final class ServiceProxy implements StoreReader {
   }
 
   /** What {@link #portals()} renders, besides the routing table. */
-  private record StatusSnapshot(
-      Map<PortalKey, String> failures,
-      List<PortalStatus> problems,
-      Map<PortalKey, String> conflicts) {
+  private record StatusSnapshot(Map<PortalKey, String> failures, List<PortalStatus> problems) {
 
     List<PortalStatus> rows(ServiceRoutingTable table) {
       List<PortalStatus> rows = new ArrayList<>();
@@ -473,17 +560,6 @@ public final class ServiceProxy implements StoreReader {
                 state,
                 detail,
                 route.listening() ? route.usableEndpoints() : 0));
-      }
-      for (var conflict : conflicts.entrySet()) {
-        String[] parts = conflict.getValue().split("\t", 2);
-        rows.add(
-            new PortalStatus(
-                parts[0],
-                null,
-                conflict.getKey().toString(),
-                PortalStatus.State.CONFLICT,
-                parts[1],
-                0));
       }
       rows.addAll(problems);
       rows.sort(
