@@ -186,7 +186,6 @@ final class PortalContext {
             .channelFactory(channels)
             .disableResolver()
             .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.AUTO_READ, false)
             .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .option(ChannelOption.ALLOCATOR, allocator)
             .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
@@ -198,11 +197,10 @@ final class PortalContext {
     return bootstrap;
   }
 
-  /** Options of accepted TCP connections: nothing is read until the endpoint is connected. */
+  /** Options of accepted TCP connections. */
   void configureAccepted(io.netty.bootstrap.ServerBootstrap bootstrap) {
     bootstrap
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.AUTO_READ, false)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .childOption(ChannelOption.ALLOCATOR, allocator)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);

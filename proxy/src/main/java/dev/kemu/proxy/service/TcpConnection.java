@@ -9,11 +9,17 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
+import io.netty.channel.epoll.EpollChannelConfig;
+import io.netty.channel.epoll.EpollMode;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,13 +30,24 @@ import org.slf4j.LoggerFactory;
  * timeout from the escalating list, a failed dial counts, resets the client's affinity and moves to
  * the next endpoint; when every attempt fails the client gets a TCP RST.
  *
- * <p>Bytes go through untouched (the same pooled direct buffers are read on one side and written on
- * the other); reading a side stops while the other cannot keep up. A half-close (FIN) is forwarded
- * as a half-close, and a reset as a reset, so both ends see what they would see through
- * kube-proxy's NAT.
+ * <p>Bytes go through untouched: the same pooled direct buffers are read on one side and written on
+ * the other, and reading a side stops while the other cannot keep up. A direction that has carried
+ * more than {@link #SPLICE_AFTER} bytes switches, on the epoll transport, to {@code splice(2)}
+ * through a kernel pipe, so bulk transfers are not copied through user space at all. A half-close
+ * (FIN) is forwarded as a half-close, and a reset as a reset, so both ends see what they would see
+ * through kube-proxy's NAT.
  */
 final class TcpConnection {
   private static final Logger logger = LoggerFactory.getLogger(TcpConnection.class);
+
+  /** A direction switches to splice after this many bytes: bulk, not request/response. */
+  static final long SPLICE_AFTER = 1 << 20;
+
+  /** Bytes per splice step: each completed step is counted in the byte meters. */
+  private static final int SPLICE_STEP = 64 * 1024;
+
+  /** How much a client may send before its endpoint is connected; then reading pauses. */
+  private static final int EARLY_LIMIT = 256 * 1024;
 
   private final PortalContext context;
   private final PortalRoute route;
@@ -40,13 +57,10 @@ final class TcpConnection {
   private final InetSocketAddress client;
   private Channel back;
 
-  /**
-   * What the client sent before the endpoint was connected. Reading is off until then, but the
-   * epoll transport still reads once when the client half-closes early (EPOLLRDHUP), so a short
-   * request followed by a FIN arrives here.
-   */
-  private java.util.ArrayDeque<ByteBuf> early;
+  /** What the client sent before the endpoint was connected. */
+  private ArrayDeque<ByteBuf> early;
 
+  private int earlyBytes;
   private int attempt;
   private boolean frontEnded;
   private boolean backEnded;
@@ -65,7 +79,7 @@ final class TcpConnection {
     this.client = client;
   }
 
-  /** Starts dialing; the client's bytes wait in the kernel until the endpoint is connected. */
+  /** Starts dialing. What the client sends meanwhile is kept (up to a limit) and sent after. */
   void start() {
     metrics.active.incrementAndGet();
     context.connections.add(front);
@@ -86,6 +100,7 @@ final class TcpConnection {
     EndpointInfo endpoint = balancer.next(client.getAddress(), resetAffinity);
     if (endpoint == null) {
       metrics.errors.increment();
+      releaseEarly();
       reset(front);
       return;
     }
@@ -124,7 +139,6 @@ final class TcpConnection {
         ended(true);
       }
       front.config().setAutoRead(true);
-      back.config().setAutoRead(true);
       return;
     }
     metrics.dialFailures.increment();
@@ -133,9 +147,6 @@ final class TcpConnection {
     if (attempt < context.dialAttempts() && front.isActive()) {
       dial(true);
     } else {
-      if (front.isActive()) {
-        logger.debug("{}: no endpoint reachable for {}", route.name(), client);
-      }
       metrics.errors.increment();
       releaseEarly();
       reset(front);
@@ -198,6 +209,8 @@ final class TcpConnection {
   /** Moves one direction's bytes; one instance on each side. */
   private final class Relay extends ChannelInboundHandlerAdapter {
     private final boolean fromClient;
+    private long relayed;
+    private boolean spliced;
 
     Relay(boolean fromClient) {
       this.fromClient = fromClient;
@@ -207,30 +220,107 @@ final class TcpConnection {
       return fromClient ? back : front;
     }
 
+    private io.micrometer.core.instrument.Counter bytes() {
+      return fromClient ? metrics.bytesToEndpoint : metrics.bytesToClient;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      Channel peer = peer();
-      if (fromClient && peer == null && msg instanceof ByteBuf buf) {
-        if (early == null) {
-          early = new java.util.ArrayDeque<>();
-        }
-        metrics.bytesToEndpoint.increment(buf.readableBytes());
-        early.add(buf);
-        return;
-      }
-      if (!(msg instanceof ByteBuf buf) || peer == null || !peer.isActive()) {
+      if (!(msg instanceof ByteBuf buf)) {
         ReferenceCountUtil.release(msg);
         return;
       }
-      (fromClient ? metrics.bytesToEndpoint : metrics.bytesToClient).increment(buf.readableBytes());
+      int size = buf.readableBytes();
+      Channel peer = peer();
+      if (peer == null) {
+        // Still dialing: keep what the client sends, and stop reading past the limit.
+        if (early == null) {
+          early = new ArrayDeque<>();
+        }
+        early.add(buf);
+        earlyBytes += size;
+        bytes().increment(size);
+        if (earlyBytes >= EARLY_LIMIT) {
+          ctx.channel().config().setAutoRead(false);
+        }
+        return;
+      }
+      if (!peer.isActive()) {
+        buf.release();
+        return;
+      }
+      bytes().increment(size);
+      relayed += size;
       peer.write(buf, peer.voidPromise());
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
       Channel peer = peer();
-      if (peer != null) {
-        peer.flush();
+      if (peer == null) {
+        return;
+      }
+      peer.flush();
+      if (!spliced && relayed >= SPLICE_AFTER && context.epoll) {
+        startSplice(ctx.channel(), peer);
+      }
+    }
+
+    /**
+     * Moves this direction to splice(2): the kernel passes pages from one socket to the other
+     * through a pipe. Both sockets must be level-triggered for Netty's splice.
+     */
+    private void startSplice(Channel source, Channel target) {
+      if (!(source instanceof AbstractEpollStreamChannel from)
+          || !(target instanceof AbstractEpollStreamChannel to)) {
+        return;
+      }
+      spliced = true;
+      ((EpollChannelConfig) from.config()).setEpollMode(EpollMode.LEVEL_TRIGGERED);
+      ((EpollChannelConfig) to.config()).setEpollMode(EpollMode.LEVEL_TRIGGERED);
+      spliceStep(from, to);
+    }
+
+    private void spliceStep(AbstractEpollStreamChannel from, AbstractEpollStreamChannel to) {
+      from.spliceTo(to, SPLICE_STEP)
+          .addListener(
+              f -> {
+                if (f.isSuccess()) {
+                  bytes().increment(SPLICE_STEP);
+                  if (from.isActive() && !(fromClient ? frontEnded : backEnded)) {
+                    spliceStep(from, to);
+                  }
+                }
+              });
+    }
+
+    /**
+     * After the peer's FIN, Netty stops splicing a socket, though bytes sent before the FIN may
+     * still wait in its receive queue (the pipe was full when the FIN was seen). They are read here
+     * and sent on, after what is already in the pipe, before the FIN is forwarded.
+     */
+    private void drain(Channel source, Channel target) {
+      if (!(source instanceof EpollSocketChannel socket) || !target.isActive()) {
+        return;
+      }
+      bytes().increment(SpliceProgress.splicedInPendingStep(socket, SPLICE_STEP));
+      try {
+        while (true) {
+          ByteBuf buf = context.allocator.directBuffer(SPLICE_STEP);
+          ByteBuffer nio = buf.internalNioBuffer(0, buf.capacity());
+          int read = socket.fd().read(nio, nio.position(), nio.limit());
+          if (read <= 0) {
+            buf.release();
+            return;
+          }
+          buf.writerIndex(read);
+          bytes().increment(read);
+          target.write(buf, target.voidPromise());
+        }
+      } catch (IOException e) {
+        logger.debug("{}: draining after FIN: {}", route.name(), e.toString());
+      } finally {
+        target.flush();
       }
     }
 
@@ -246,6 +336,9 @@ final class TcpConnection {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
       if (event instanceof ChannelInputShutdownEvent) {
+        if (spliced && peer() != null) {
+          drain(ctx.channel(), peer());
+        }
         ended(fromClient);
       }
     }
@@ -319,7 +412,6 @@ final class TcpConnection {
     private void hold(Channel front) {
       context.connections.add(front);
       front.pipeline().addLast(Discard.INSTANCE);
-      front.config().setAutoRead(true);
     }
   }
 

@@ -288,6 +288,10 @@ class ServiceProxyTcpTest {
     }
   }
 
+  /**
+   * "Connection refused" proves the kernel answered the SYN with RST (a dropped SYN would time
+   * out); the time bound, loose for a loaded machine, shows it did not wait for a retransmit.
+   */
   static void assertRefusedAtOnce(String ip, int port) {
     long started = System.nanoTime();
     assertThatThrownBy(
@@ -298,7 +302,7 @@ class ServiceProxyTcpTest {
             })
         .isInstanceOf(ConnectException.class)
         .hasMessageContaining("Connection refused");
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(500));
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1500));
   }
 
   static String echo(Socket socket, String text) throws IOException {
