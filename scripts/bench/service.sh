@@ -62,12 +62,12 @@ trap 'exit 143' TERM
 # ------------------------------------------------------------------ 1+2: kemu next to the anchors
 java -cp "$CP" dev.kemu.emulator.bench.ServiceBenchTarget "$VIP" "$NODE" >"$KEMU_OUT" 2>&1 &
 KEMU_PID=$!
-for _ in $(seq 300); do
+for _ in $(seq 600); do
   grep -q '^ready' "$KEMU_OUT" && break
   kill -0 "$KEMU_PID" 2>/dev/null || { cat "$KEMU_OUT" >&2; die "kemu exited early"; }
   sleep 0.1
 done
-grep -q '^ready' "$KEMU_OUT" || die "kemu did not start in 30 s"
+grep -q '^ready' "$KEMU_OUT" || die "kemu did not start in 60 s"
 log "kemu: $(grep '^ready' "$KEMU_OUT")"
 UDP_VIP=${VIP%.*}.$((${VIP##*.} + 1))
 
@@ -87,11 +87,13 @@ kill "$KEMU_PID" 2>/dev/null; wait "$KEMU_PID" 2>/dev/null; KEMU_PID=
 
 # ------------------------------------------------------------------ 3: programming latency
 log "programming latency with $SERVICES Services ($SAMPLES samples)"
-LAT=$(java -cp "$CP" dev.kemu.emulator.bench.ServiceProgrammingLatency "$SERVICES" "$SAMPLES" 2>/dev/null | tee /dev/stderr)
+LAT=$(java -cp "$CP" dev.kemu.emulator.bench.ServiceProgrammingLatency "$SERVICES" "$SAMPLES" 2>/dev/null)
+printf '%s\n' "$LAT" >&2
 
 # ------------------------------------------------------------------ 4: RSS
 log "RSS with $SERVICES Services and $((SERVICES * ENDPOINTS)) endpoints"
-RSS=$(java -cp "$CP" dev.kemu.emulator.bench.ServiceScaleRss "$SERVICES" "$ENDPOINTS" 2>/dev/null | tee /dev/stderr | tail -1)
+RSS=$(java -cp "$CP" dev.kemu.emulator.bench.ServiceScaleRss "$SERVICES" "$ENDPOINTS" 2>/dev/null | tail -1)
+printf '%s\n' "$RSS" >&2
 
 # ------------------------------------------------------------------ report
 col() {  # col ROW NAME: a column of the anchor's table by header name

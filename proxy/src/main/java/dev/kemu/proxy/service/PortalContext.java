@@ -14,11 +14,13 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.InternetProtocolFamily;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
@@ -157,6 +159,7 @@ final class PortalContext {
   InetSocketAddress source(PortalRoute route, InetAddress client, EndpointInfo endpoint) {
     if (podCidr.contains(client)
         && !client.equals(endpoint.address())
+        && (client instanceof Inet4Address) != endpoint.ipv6()
         && (route.kind() == PortalKind.CLUSTER_IP || route.localPolicy())) {
       return new InetSocketAddress(client, 0);
     }
@@ -178,20 +181,40 @@ final class PortalContext {
 
   // ---------------------------------------------------------------- channels
 
+  /**
+   * A listener socket. On epoll it is of the address's own family: a dual-stack IPv6 socket would
+   * cost an extra option and address conversions on every connection.
+   */
+  ServerChannel serverChannel(boolean ipv6) {
+    if (epoll) {
+      return new EpollServerSocketChannel(
+          ipv6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET);
+    }
+    return serverChannels.newChannel();
+  }
+
   /** A TCP connection to an endpoint, on the event loop of the connection it serves. */
-  Bootstrap upstreamTcp(EventLoop loop, long timeoutMillis, ChannelHandler handler, boolean bind) {
+  Bootstrap upstreamTcp(
+      EventLoop loop, long timeoutMillis, ChannelHandler handler, boolean bind, boolean ipv6) {
     Bootstrap bootstrap =
         new Bootstrap()
             .group(loop)
-            .channelFactory(channels)
+            .channelFactory(
+                epoll
+                    ? () ->
+                        new EpollSocketChannel(
+                            ipv6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET)
+                    : channels)
             .disableResolver()
-            .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
             .option(ChannelOption.ALLOCATOR, allocator)
             .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
             .handler(handler);
-    if (bind && epoll) {
+    if (!epoll) {
+      // The epoll transport sets TCP_NODELAY on every socket already; NIO does not.
+      bootstrap.option(ChannelOption.TCP_NODELAY, true);
+    } else if (bind) {
       bootstrap.option(EpollChannelOption.IP_BIND_ADDRESS_NO_PORT, true);
     }
     return bootstrap;
@@ -200,10 +223,12 @@ final class PortalContext {
   /** Options of accepted TCP connections. */
   void configureAccepted(io.netty.bootstrap.ServerBootstrap bootstrap) {
     bootstrap
-        .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
         .childOption(ChannelOption.ALLOCATOR, allocator)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+    if (!epoll) {
+      bootstrap.childOption(ChannelOption.TCP_NODELAY, true);
+    }
   }
 
   /** A UDP channel of the portal address's family. */

@@ -110,7 +110,8 @@ final class TcpConnection {
             front.eventLoop(),
             context.dialTimeoutMillis(attempt),
             new Relay(false),
-            source != null);
+            source != null,
+            endpoint.ipv6());
     ChannelFuture connecting =
         source == null
             ? bootstrap.connect(endpoint.socketAddress())

@@ -18,12 +18,15 @@ final class TcpPortal implements Portal {
     this.channel = channel;
   }
 
-  /** Binds a listener; the future's channel is the listener. */
+  /**
+   * Binds a listener; the future's channel is the listener. As Vert.x's own servers do, it accepts
+   * on the acceptor loop and spreads connections over the event loops.
+   */
   static ChannelFuture bind(PortalContext context, PortalKey key) {
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(context.acceptorGroup, context.ioGroup)
-            .channelFactory(context.serverChannels)
+            .channelFactory(() -> context.serverChannel(key.ipv6()))
             .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childHandler(new TcpConnection.Acceptor(context, key));
