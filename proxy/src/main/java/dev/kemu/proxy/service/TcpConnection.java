@@ -44,7 +44,10 @@ final class TcpConnection {
   static final long SPLICE_AFTER = 1 << 20;
 
   /** Bytes per splice step: each completed step is counted in the byte meters. */
-  private static final int SPLICE_STEP = 64 * 1024;
+  private static final int SPLICE_STEP = 16 * 1024 * 1024;
+
+  /** The buffer size of the drain after a FIN. */
+  private static final int DRAIN_BUFFER = 64 * 1024;
 
   /** How much a client may send before its endpoint is connected; then reading pauses. */
   private static final int EARLY_LIMIT = 256 * 1024;
@@ -107,11 +110,7 @@ final class TcpConnection {
     InetSocketAddress source = context.source(route, client.getAddress(), endpoint);
     var bootstrap =
         context.upstreamTcp(
-            front.eventLoop(),
-            context.dialTimeoutMillis(attempt),
-            new Relay(false),
-            source != null,
-            endpoint.ipv6());
+            front.eventLoop(), attempt, new Relay(false), source != null, endpoint.ipv6());
     ChannelFuture connecting =
         source == null
             ? bootstrap.connect(endpoint.socketAddress())
@@ -277,6 +276,9 @@ final class TcpConnection {
         return;
       }
       spliced = true;
+      // A spliced socket must half-close on its peer's FIN, so that the bytes still waiting in it
+      // can be drained (the endpoint side closes outright otherwise).
+      from.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
       ((EpollChannelConfig) from.config()).setEpollMode(EpollMode.LEVEL_TRIGGERED);
       ((EpollChannelConfig) to.config()).setEpollMode(EpollMode.LEVEL_TRIGGERED);
       spliceStep(from, to);
@@ -307,7 +309,7 @@ final class TcpConnection {
       bytes().increment(SpliceProgress.splicedInPendingStep(socket, SPLICE_STEP));
       try {
         while (true) {
-          ByteBuf buf = context.allocator.directBuffer(SPLICE_STEP);
+          ByteBuf buf = context.allocator.directBuffer(DRAIN_BUFFER);
           ByteBuffer nio = buf.internalNioBuffer(0, buf.capacity());
           int read = socket.fd().read(nio, nio.position(), nio.limit());
           if (read <= 0) {
