@@ -32,8 +32,8 @@ import java.time.Clock;
 import java.util.List;
 
 /**
- * What every portal and connection shares: Vert.x's Netty event loops and transport, the current
- * routing table, the identity rules for upstream source addresses, the options and the clock.
+ * What every portal and connection shares: Vert.x's Netty event loops and transport, the identity
+ * rules for upstream source addresses, the options and the clock.
  *
  * <p>Portals run on Vert.x's own event loops (no threads of their own) through its Netty transport:
  * NIO by default, epoll when Vert.x runs the native transport, which adds {@code
@@ -61,7 +61,6 @@ final class PortalContext {
   private final long[] dialTimeouts;
   private final java.util.concurrent.ConcurrentHashMap<EventLoop, Bootstrap[]> upstreams =
       new java.util.concurrent.ConcurrentHashMap<>();
-  private volatile ServiceRoutingTable table = ServiceRoutingTable.EMPTY;
 
   PortalContext(Vertx vertx, AddressPlan plan, ServiceProxyOptions options, Clock clock) {
     VertxInternal internal = (VertxInternal) vertx;
@@ -94,20 +93,6 @@ final class PortalContext {
     } finally {
       probe.unsafe().closeForcibly();
     }
-  }
-
-  // ---------------------------------------------------------------- routing table
-
-  ServiceRoutingTable table() {
-    return table;
-  }
-
-  void publish(ServiceRoutingTable table) {
-    this.table = table;
-  }
-
-  PortalRoute route(PortalKey key) {
-    return table.route(key);
   }
 
   // ---------------------------------------------------------------- endpoint choice

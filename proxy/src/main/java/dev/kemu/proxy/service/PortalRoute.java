@@ -2,7 +2,7 @@ package dev.kemu.proxy.service;
 
 /**
  * Where new connections to one portal go: the Service port, its balancers and the policies that
- * choose between them. One entry of the {@link ServiceRoutingTable}; immutable.
+ * choose between them. Immutable: a sync builds a new one and swaps it into the {@link Portal}.
  *
  * @param key the portal's socket
  * @param kind which Service address the portal is

@@ -42,11 +42,11 @@ import org.slf4j.LoggerFactory;
  * {@code proxysocket.go}).
  *
  * <p><b>Sync.</b> An informer over Services and EndpointSlices records changes; each sync
- * recompiles the Services they touch, builds a complete {@link ServiceRoutingTable}, swaps it in
- * with one reference write, and then opens and closes portals — all before the sync returns, so a
- * write applied through {@code Cluster.apply} is served when it returns. Nothing listens before the
- * first sync. Changes never touch established connections: a removed endpoint keeps its connections
- * and gets no new ones (conntrack semantics), a deleted Service closes its portals.
+ * recompiles the Services they touch into immutable routes, swaps each changed portal's route in
+ * with one reference write, and opens and closes portals — all before the sync returns, so a write
+ * applied through {@code Cluster.apply} is served when it returns. Nothing listens before the first
+ * sync. Changes never touch established connections: a removed endpoint keeps its connections and
+ * gets no new ones (conntrack semantics), a deleted Service closes its portals.
  *
  * <p><b>Endpoint choice.</b> Round robin over ready endpoints, falling back to serving-and-
  * terminating ones when none is ready ({@code CategorizeEndpoints}); {@code sessionAffinity:
@@ -101,7 +101,8 @@ public final class ServiceProxy implements StoreReader {
   private volatile int listeningPortals;
 
   // Published for readers on other threads.
-  private volatile StatusSnapshot snapshot = new StatusSnapshot(Map.of(), List.of());
+  private List<PortalStatus> problems = List.of();
+  private volatile int failedPortals;
 
   /**
    * A Service proxy with the default options.
@@ -147,7 +148,7 @@ public final class ServiceProxy implements StoreReader {
     Gauge.builder("kemu.proxy.portals", this, p -> p.listeningPortals)
         .description("Portals listening")
         .register(registry);
-    Gauge.builder("kemu.proxy.portal.bind.failures", this, p -> p.snapshot.failures().size())
+    Gauge.builder("kemu.proxy.portal.bind.failures", this, p -> p.failedPortals)
         .description("Portals whose address could not be bound")
         .register(registry);
     this.informer =
@@ -222,7 +223,21 @@ public final class ServiceProxy implements StoreReader {
    * the reason), sorted by Service port.
    */
   public List<PortalStatus> portals() {
-    return snapshot.rows(context.table());
+    if (closed || informer.appliedVersion() < 0) {
+      return List.of();
+    }
+    CompletableFuture<List<PortalStatus>> rows = new CompletableFuture<>();
+    try {
+      informer.execute(() -> rows.complete(rows()));
+      return rows.get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (RejectedExecutionException e) {
+      return List.of();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the portals", e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("service-proxy did not answer: " + e, e);
+    }
   }
 
   /** The registry of the proxy's meters. */
@@ -243,8 +258,8 @@ public final class ServiceProxy implements StoreReader {
   /**
    * Applies a batch of changes. Only the Services the batch touches are recompiled, and only the
    * portals whose route changed are visited, so a sync costs the size of the change, not of the
-   * cluster (kube-proxy's change trackers). The table itself is copied once per sync so that the
-   * connection path reads an immutable snapshot.
+   * cluster (kube-proxy's change trackers). Each changed portal gets its new immutable route with
+   * one reference write; nothing else is copied.
    */
   private void sync(List<ObjectChange> changes) {
     if (closed) {
@@ -266,12 +281,11 @@ public final class ServiceProxy implements StoreReader {
       statusChanged |= recompile(key, dirty);
     }
     statusChanged |= resolveOwners(dirty);
-    if (!dirty.isEmpty() || statusChanged) {
-      ServiceRoutingTable previous = context.table();
-      ServiceRoutingTable table = new ServiceRoutingTable(routes);
-      context.publish(table);
-      reconcilePortals(previous, table, dirty);
-      publishStatus(statusChanged);
+    if (!dirty.isEmpty()) {
+      reconcilePortals(dirty);
+    }
+    if (statusChanged) {
+      publishProblems();
     }
     syncTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
   }
@@ -434,44 +448,48 @@ public final class ServiceProxy implements StoreReader {
   }
 
   /**
-   * Opens the portals of changed routes with usable endpoints and closes the others, waiting for
-   * every bind and close, so that the sync returns with the sockets in place.
+   * Swaps the new routes into their portals, opens the portals of routes with usable endpoints and
+   * closes the others, waiting for every bind and close, so that the sync returns with the sockets
+   * in place.
    */
-  private void reconcilePortals(
-      ServiceRoutingTable previous, ServiceRoutingTable table, Set<PortalKey> dirty) {
+  private void reconcilePortals(Set<PortalKey> dirty) {
     List<ChannelFuture> closing = new ArrayList<>();
     Map<PortalKey, Object> binding = new LinkedHashMap<>();
     for (PortalKey key : dirty) {
-      PortalRoute route = table.route(key);
+      PortalRoute route = routes.get(key);
       Portal portal = portals.get(key);
       if (route == null || !route.listening()) {
         bindFailures.remove(key);
         if (portal != null) {
+          // Connections the kernel accepted before the close see the new route and are reset.
+          portal.update(route);
           closing.add(portal.close());
           portals.remove(key);
         }
       } else if (portal == null) {
         if (key.protocol() == L4Protocol.TCP) {
-          binding.put(key, TcpPortal.bind(context, key));
+          binding.put(key, TcpPortal.bind(context, route));
         } else {
-          binding.put(key, UdpPortal.bind(context, key));
+          binding.put(key, UdpPortal.bind(context, route));
         }
-      } else if (route != previous.route(key)) {
-        portal.routeChanged(route);
+      } else if (route != portal.route()) {
+        portal.update(route);
       }
     }
     for (var entry : binding.entrySet()) {
       PortalKey key = entry.getKey();
       Object pending = entry.getValue();
       ChannelFuture future =
-          pending instanceof UdpPortal.PendingBind udp ? udp.future() : (ChannelFuture) pending;
+          pending instanceof UdpPortal.PendingBind udp
+              ? udp.future()
+              : ((TcpPortal.PendingBind) pending).future();
       boolean done = future.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      PortalRoute route = table.route(key);
+      PortalRoute route = routes.get(key);
       if (done && future.isSuccess()) {
         Portal portal =
             pending instanceof UdpPortal.PendingBind udp
                 ? udp.bound()
-                : TcpPortal.bound(key, future.channel());
+                : ((TcpPortal.PendingBind) pending).bound();
         portals.put(key, portal);
         if (bindFailures.remove(key) != null) {
           logger.info("service-proxy: {} now listening for {}", key, route.name());
@@ -488,29 +506,26 @@ public final class ServiceProxy implements StoreReader {
     }
     closing.forEach(f -> f.awaitUninterruptibly(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS));
     listeningPortals = portals.size();
+    failedPortals = bindFailures.size();
   }
 
-  /** Publishes what {@link #portals()} shows besides the table. */
-  private void publishStatus(boolean problemsChanged) {
-    List<PortalStatus> problems = snapshot.problems();
-    if (problemsChanged) {
-      List<PortalStatus> rows = new ArrayList<>();
-      for (Compiled compiled : services.values()) {
-        for (ServiceRoutes.Problem problem : compiled.routes().problems()) {
-          rows.add(
-              new PortalStatus(
-                  problem.servicePort(),
-                  null,
-                  "-",
-                  PortalStatus.State.UNSUPPORTED,
-                  problem.message(),
-                  0));
-        }
+  /** Collects the Service ports that get no portal, for {@link #portals()}. */
+  private void publishProblems() {
+    List<PortalStatus> rows = new ArrayList<>();
+    for (Compiled compiled : services.values()) {
+      for (ServiceRoutes.Problem problem : compiled.routes().problems()) {
+        rows.add(
+            new PortalStatus(
+                problem.servicePort(),
+                null,
+                "-",
+                PortalStatus.State.UNSUPPORTED,
+                problem.message(),
+                0));
       }
-      rows.addAll(conflicts.values());
-      problems = List.copyOf(rows);
     }
-    snapshot = new StatusSnapshot(Map.copyOf(bindFailures), problems);
+    rows.addAll(conflicts.values());
+    problems = List.copyOf(rows);
   }
 
   private void reportOnce(String message) {
@@ -532,41 +547,38 @@ public final class ServiceProxy implements StoreReader {
         every);
   }
 
-  /** What {@link #portals()} renders, besides the routing table. */
-  private record StatusSnapshot(Map<PortalKey, String> failures, List<PortalStatus> problems) {
-
-    List<PortalStatus> rows(ServiceRoutingTable table) {
-      List<PortalStatus> rows = new ArrayList<>();
-      for (PortalRoute route : table.routes()) {
-        String failure = failures.get(route.key());
-        PortalStatus.State state;
-        String detail;
-        if (!route.listening()) {
-          state = PortalStatus.State.NO_ENDPOINTS;
-          detail = "no usable endpoints: connections are refused";
-        } else if (failure != null) {
-          state = PortalStatus.State.BIND_FAILED;
-          detail = failure;
-        } else {
-          state = PortalStatus.State.LISTENING;
-          int count = route.usableEndpoints();
-          detail = count + (count == 1 ? " endpoint" : " endpoints");
-        }
-        rows.add(
-            new PortalStatus(
-                route.name().toString(),
-                route.kind(),
-                route.key().toString(),
-                state,
-                detail,
-                route.listening() ? route.usableEndpoints() : 0));
+  /** The status rows, built on the sync thread from its own state. */
+  private List<PortalStatus> rows() {
+    List<PortalStatus> rows = new ArrayList<>();
+    for (PortalRoute route : routes.values()) {
+      String failure = bindFailures.get(route.key());
+      PortalStatus.State state;
+      String detail;
+      if (!route.listening()) {
+        state = PortalStatus.State.NO_ENDPOINTS;
+        detail = "no usable endpoints: connections are refused";
+      } else if (failure != null) {
+        state = PortalStatus.State.BIND_FAILED;
+        detail = failure;
+      } else {
+        state = PortalStatus.State.LISTENING;
+        int count = route.usableEndpoints();
+        detail = count + (count == 1 ? " endpoint" : " endpoints");
       }
-      rows.addAll(problems);
-      rows.sort(
-          java.util.Comparator.comparing(PortalStatus::servicePort)
-              .thenComparing(r -> r.kind() == null ? "" : r.kind().name())
-              .thenComparing(PortalStatus::address));
-      return List.copyOf(rows);
+      rows.add(
+          new PortalStatus(
+              route.name().toString(),
+              route.kind(),
+              route.key().toString(),
+              state,
+              detail,
+              route.listening() ? route.usableEndpoints() : 0));
     }
+    rows.addAll(problems);
+    rows.sort(
+        java.util.Comparator.comparing(PortalStatus::servicePort)
+            .thenComparing(r -> r.kind() == null ? "" : r.kind().name())
+            .thenComparing(PortalStatus::address));
+    return List.copyOf(rows);
   }
 }

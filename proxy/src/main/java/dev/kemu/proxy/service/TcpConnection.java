@@ -378,18 +378,18 @@ final class TcpConnection {
   @ChannelHandler.Sharable
   static final class Acceptor extends ChannelInboundHandlerAdapter {
     private final PortalContext context;
-    private final PortalKey key;
+    private final Portal portal;
 
-    Acceptor(PortalContext context, PortalKey key) {
+    Acceptor(PortalContext context, Portal portal) {
       this.context = context;
-      this.key = key;
+      this.portal = portal;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       Channel front = ctx.channel();
       ctx.pipeline().remove(this);
-      PortalRoute route = context.route(key);
+      PortalRoute route = portal.route();
       if (route == null
           || !route.listening()
           || !(front.remoteAddress() instanceof InetSocketAddress client)) {

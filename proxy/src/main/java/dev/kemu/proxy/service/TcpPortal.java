@@ -11,31 +11,37 @@ import io.netty.channel.ChannelOption;
  */
 final class TcpPortal implements Portal {
   private final PortalKey key;
-  private final Channel channel;
+  private volatile PortalRoute route;
+  private Channel channel;
 
-  private TcpPortal(PortalKey key, Channel channel) {
+  private TcpPortal(PortalKey key, PortalRoute route) {
     this.key = key;
-    this.channel = channel;
+    this.route = route;
   }
 
   /**
-   * Binds a listener; the future's channel is the listener. As Vert.x's own servers do, it accepts
-   * on the acceptor loop and spreads connections over the event loops.
+   * Binds a listener. As Vert.x's own servers do, it accepts on the acceptor loop and spreads
+   * connections over the event loops.
    */
-  static ChannelFuture bind(PortalContext context, PortalKey key) {
+  static PendingBind bind(PortalContext context, PortalRoute route) {
+    TcpPortal portal = new TcpPortal(route.key(), route);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(context.acceptorGroup, context.ioGroup)
-            .channelFactory(() -> context.serverChannel(key.ipv6()))
+            .channelFactory(() -> context.serverChannel(route.key().ipv6()))
             .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
-            .childHandler(new TcpConnection.Acceptor(context, key));
+            .childHandler(new TcpConnection.Acceptor(context, portal));
     context.configureAccepted(bootstrap);
-    return bootstrap.bind(key.socketAddress());
+    return new PendingBind(portal, bootstrap.bind(route.key().socketAddress()));
   }
 
-  static TcpPortal bound(PortalKey key, Channel channel) {
-    return new TcpPortal(key, channel);
+  /** A bind in flight and the portal it gives once it succeeds. */
+  record PendingBind(TcpPortal portal, ChannelFuture future) {
+    TcpPortal bound() {
+      portal.channel = future.channel();
+      return portal;
+    }
   }
 
   @Override
@@ -44,12 +50,18 @@ final class TcpPortal implements Portal {
   }
 
   @Override
-  public ChannelFuture close() {
-    return channel.close();
+  public PortalRoute route() {
+    return route;
   }
 
   @Override
-  public void routeChanged(PortalRoute route) {
+  public void update(PortalRoute route) {
     // Established TCP connections keep their endpoint, as conntrack keeps them.
+    this.route = route;
+  }
+
+  @Override
+  public ChannelFuture close() {
+    return channel.close();
   }
 }

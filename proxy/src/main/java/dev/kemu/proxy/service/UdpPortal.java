@@ -36,18 +36,21 @@ final class UdpPortal implements Portal {
 
   private final PortalContext context;
   private final PortalKey key;
+  private volatile PortalRoute route;
   private final Map<InetSocketAddress, UdpSession> sessions = new HashMap<>();
   private Channel channel;
   private ScheduledFuture<?> sweeper;
 
-  private UdpPortal(PortalContext context, PortalKey key) {
+  private UdpPortal(PortalContext context, PortalRoute route) {
     this.context = context;
-    this.key = key;
+    this.key = route.key();
+    this.route = route;
   }
 
   /** Binds the portal's socket; completes with the portal once bound. */
-  static PendingBind bind(PortalContext context, PortalKey key) {
-    UdpPortal portal = new UdpPortal(context, key);
+  static PendingBind bind(PortalContext context, PortalRoute route) {
+    PortalKey key = route.key();
+    UdpPortal portal = new UdpPortal(context, route);
     ChannelFuture future =
         new Bootstrap()
             .group(context.ioGroup)
@@ -114,7 +117,13 @@ final class UdpPortal implements Portal {
   }
 
   @Override
-  public void routeChanged(PortalRoute route) {
+  public PortalRoute route() {
+    return route;
+  }
+
+  @Override
+  public void update(PortalRoute route) {
+    this.route = route;
     Set<InetSocketAddress> usable = new HashSet<>();
     if (route != null) {
       route.cluster().endpoints().forEach(e -> usable.add(e.socketAddress()));
@@ -148,7 +157,7 @@ final class UdpPortal implements Portal {
       InetSocketAddress sender = packet.sender();
       UdpSession session = sessions.get(sender);
       if (session == null) {
-        PortalRoute route = context.route(key);
+        PortalRoute route = UdpPortal.this.route;
         if (route == null || !route.listening()) {
           packet.release();
           return;

@@ -24,7 +24,7 @@ final class UdpSession {
   private static final Logger logger = LoggerFactory.getLogger(UdpSession.class);
 
   /** Datagrams kept while the session's socket is being set up; more are dropped, as UDP may. */
-  private static final int MAX_PENDING = 64;
+  private static final int MAX_PENDING = 256;
 
   private final UdpPortal portal;
   private final PortalRoute route;
