@@ -43,11 +43,19 @@ final class ProxyFixture implements AutoCloseable {
   final AddressPlan plan;
 
   ProxyFixture(AddressPlan plan, Clock clock, ServiceProxyOptions options) {
+    this(plan, clock, options, true);
+  }
+
+  /**
+   * A fixture on Vert.x's NIO transport ({@code nativeTransport} false) or epoll where available.
+   */
+  ProxyFixture(
+      AddressPlan plan, Clock clock, ServiceProxyOptions options, boolean nativeTransport) {
     this.plan = plan;
     this.store = new ResourceStore(new ResourceTypes(), Clock.systemUTC(), 10_000, 0);
     store.create(
         new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build());
-    this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    this.vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(nativeTransport));
     this.backends = new TestBackends(vertx);
     this.proxy = new ServiceProxy(store, plan, vertx, clock, options);
     try {
