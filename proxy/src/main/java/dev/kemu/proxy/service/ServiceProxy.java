@@ -5,6 +5,7 @@ import dev.kemu.api.informer.ObjectChange;
 import dev.kemu.api.informer.StoreReader;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.IpLiterals;
+import dev.kemu.api.store.EventType;
 import dev.kemu.api.store.ResourceStore;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -273,7 +274,7 @@ public final class ServiceProxy implements StoreReader {
         index(change.oldObject(), false);
       }
       touch(touched, change.object());
-      index(change.object(), change.type() != dev.kemu.api.store.EventType.DELETED);
+      index(change.object(), change.type() != EventType.DELETED);
     }
     Set<PortalKey> dirty = new HashSet<>(bindFailures.keySet());
     boolean statusChanged = false;
