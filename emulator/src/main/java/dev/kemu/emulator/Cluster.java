@@ -10,6 +10,7 @@ import dev.kemu.api.store.ApiException;
 import dev.kemu.api.store.DeleteOptions;
 import dev.kemu.api.store.ListOptions;
 import dev.kemu.api.store.ResourceStore;
+import dev.kemu.proxy.service.ServiceProxy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -90,7 +91,10 @@ public final class Cluster implements AutoCloseable {
                     new VertxOptions()
                         .setEventLoopPoolSize(
                             Math.max(2, Runtime.getRuntime().availableProcessors()))
-                        .setWorkerPoolSize(4)));
+                        .setWorkerPoolSize(4)
+                        // epoll where available: the Service proxy binds source addresses
+                        // without spending ports (IP_BIND_ADDRESS_NO_PORT); NIO elsewhere.
+                        .setPreferNativeTransport(true)));
     CodecWarmup.start();
     List<StoreReader> readers = new ArrayList<>();
     List<AutoCloseable> closeables = new ArrayList<>();
@@ -120,6 +124,11 @@ public final class Cluster implements AutoCloseable {
                   .withAwaitSettled(() -> awaitSettled(store, settled, settleTimeout))
                   .withToken(spec.apiToken())
                   .withTls(ca == null ? null : ca.serving()));
+      for (StoreReader reader : readers) {
+        if (reader instanceof ServiceProxy proxy) {
+          api.textRoute("/metrics", ServiceProxy.METRICS_CONTENT_TYPE, proxy::scrape);
+        }
+      }
       int apiPort = api.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       logger.debug("readers synced after {} ms", (System.nanoTime() - started) / 1_000_000);
       AtomicReference<List<ManifestProblem>> problems = new AtomicReference<>(List.of());
@@ -348,6 +357,13 @@ public final class Cluster implements AutoCloseable {
   /** How long {@code start()} took. */
   public Duration startupTime() {
     return startupTime;
+  }
+
+  /**
+   * The running component of a type (a controller, the Service proxy...), if the cluster has one.
+   */
+  public <T extends StoreReader> Optional<T> reader(Class<T> type) {
+    return readers.stream().filter(type::isInstance).map(type::cast).findFirst();
   }
 
   /** The Vert.x instance the data plane runs on. */

@@ -20,6 +20,7 @@ import dev.kemu.api.store.ResourceStore;
 import dev.kemu.emulator.runtime.PodRuntime;
 import dev.kemu.proxy.ingress.IngressAdmission;
 import dev.kemu.proxy.ingress.IngressController;
+import dev.kemu.proxy.service.ServiceProxy;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,7 +65,8 @@ final class Components {
     readers.add(new LoadBalancerController(store, loadBalancerPool));
     // kubelet
     readers.add(new PodRuntime(store, plan, vertx));
-    // data plane
+    // data plane: kube-proxy (userspace) owns every Service address; the Ingress controller
+    readers.add(new ServiceProxy(store, plan, vertx, store.clock()));
     readers.add(
         new IngressController(
             store,

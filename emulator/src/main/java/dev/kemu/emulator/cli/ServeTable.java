@@ -1,6 +1,8 @@
 package dev.kemu.emulator.cli;
 
 import dev.kemu.emulator.Cluster;
+import dev.kemu.proxy.service.PortalStatus;
+import dev.kemu.proxy.service.ServiceProxy;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -64,6 +66,21 @@ final class ServeTable {
           "pods", cluster.addressPlan().podCidr().toString(), "each pod listens on its own IP"
         });
     cluster
+        .reader(ServiceProxy.class)
+        .ifPresent(
+            proxy -> {
+              listeners.add(
+                  new String[] {
+                    "metrics", cluster.apiUrl() + "/metrics", "Prometheus text format"
+                  });
+              for (PortalStatus portal : proxy.portals()) {
+                listeners.add(
+                    new String[] {
+                      "service " + portal.servicePort(), portal.address(), portalNote(portal)
+                    });
+              }
+            });
+    cluster
         .ingressController()
         .ifPresent(
             ingress -> {
@@ -83,6 +100,24 @@ final class ServeTable {
             });
     out.append(table(listeners));
     return out.toString();
+  }
+
+  /** What a portal row says: its kind and endpoints, or why nothing listens. */
+  private static String portalNote(PortalStatus portal) {
+    String kind =
+        portal.kind() == null
+            ? ""
+            : switch (portal.kind()) {
+              case CLUSTER_IP -> "ClusterIP, ";
+              case NODE_PORT -> "NodePort, ";
+              case EXTERNAL_IP -> "externalIP, ";
+              case LOAD_BALANCER -> "LoadBalancer, ";
+            };
+    return switch (portal.state()) {
+      case LISTENING -> kind + portal.detail();
+      case NO_ENDPOINTS -> kind + "no endpoints: refused";
+      case BIND_FAILED, CONFLICT, UNSUPPORTED -> kind + "NOT SERVED: " + portal.detail();
+    };
   }
 
   private static Map<String, int[]> endpointCounts(Cluster cluster) {

@@ -103,7 +103,8 @@ public final class KemuExtension
     Emulator.Builder builder =
         Emulator.builder().manifests(config.manifests()).watchManifests(config.watchManifests());
     // Each cluster of the JVM gets its own /24 of pods (127.250-254.x), ClusterIPs (127.104-108.x)
-    // and LoadBalancer IPs (127.210-214.x); other kemu tests keep out of these ranges.
+    // and LoadBalancer IPs (127.210-214.x), and its own node address (127.220-224.x.1) for
+    // NodePorts and node-wide listeners; other kemu tests keep out of these ranges.
     int slot = NEXT_SLOT.getAndIncrement() % 1280;
     builder.podCidr(
         config.podCidr().isEmpty()
@@ -117,6 +118,7 @@ public final class KemuExtension
         config.loadBalancerPool().isEmpty()
             ? "127." + (210 + slot / 256) + "." + (slot % 256) + ".0/24"
             : config.loadBalancerPool());
+    builder.nodeAddress("127." + (220 + slot / 256) + "." + (slot % 256) + ".1");
     return builder.start();
   }
 }

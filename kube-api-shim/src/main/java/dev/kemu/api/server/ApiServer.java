@@ -21,10 +21,13 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +54,9 @@ public final class ApiServer {
    * apiserver/pkg/server/config.go}).
    */
   public static final int MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+
+  /** A GET path whose body is produced on each request, off the event loop. */
+  private record TextRoute(String path, String contentType, Supplier<String> body) {}
 
   /**
    * What the API server needs besides the store.
@@ -117,6 +123,7 @@ public final class ApiServer {
   }
 
   private final Vertx vertx;
+  private final List<TextRoute> textRoutes = new ArrayList<>();
   private final ResourceStore store;
   private final Options options;
   private final Discovery discovery;
@@ -145,6 +152,15 @@ public final class ApiServer {
     return options.token();
   }
 
+  /**
+   * Serves {@code GET path} with a text body produced on each request (e.g. {@code /metrics} of a
+   * data-plane component). The body is produced on a worker thread. Call before {@link #start()}.
+   */
+  public ApiServer textRoute(String path, String contentType, Supplier<String> body) {
+    textRoutes.add(new TextRoute(path, contentType, body));
+    return this;
+  }
+
   /** Binds the port; completes with the bound port. */
   public Future<Integer> start() {
     worker = vertx.createSharedWorkerExecutor("kemu-api-" + System.identityHashCode(this), 8);
@@ -166,6 +182,20 @@ public final class ApiServer {
               }
             });
     router.get("/version").handler(this::version);
+    for (TextRoute route : textRoutes) {
+      router
+          .get(route.path())
+          .handler(
+              ctx ->
+                  vertx
+                      .executeBlocking(route.body()::get)
+                      .onSuccess(
+                          body ->
+                              ctx.response()
+                                  .putHeader("content-type", route.contentType())
+                                  .end(body))
+                      .onFailure(ctx::fail));
+    }
     router.get("/api").handler(ctx -> discovery(ctx, true));
     router
         .get("/openapi/v2")
