@@ -32,7 +32,12 @@ final class HttpProbe implements AutoCloseable {
   }
 
   HttpProbe(Vertx vertx) {
-    this(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1));
+    // One connection per request: a request on a reused client keep-alive connection through the
+    // proxy sometimes stalls (a known bug, reproduced with vertx-http-proxy 5.0.10 alone; README,
+    // Ingress, known gaps). Tests of other behaviour must not depend on it until it is fixed.
+    this(
+        vertx,
+        new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1).setKeepAlive(false));
   }
 
   Reply get(String url, String host, String path) throws Exception {
