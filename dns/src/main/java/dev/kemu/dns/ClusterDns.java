@@ -168,8 +168,10 @@ public final class ClusterDns implements StoreReader {
         .otherwise(
             e -> {
               String reason = reason(e);
+              String fix = fix(reason, host);
               listeners.add(
-                  new DnsListener("dns (kube-dns ClusterIP)", "udp+tcp", address, reason));
+                  new DnsListener(
+                      "dns (kube-dns ClusterIP)", "udp+tcp", address, reason + ". " + fix));
               // One warning, with the fix (DESIGN: privileged ports), and everything else goes on.
               logger.warn(
                   "cluster DNS is not serving on the kube-dns ClusterIP {} ({}): pods and"
@@ -177,7 +179,7 @@ public final class ClusterDns implements StoreReader {
                       + " only.",
                   hostPort(host, 53),
                   reason,
-                  fix(reason, host),
+                  fix,
                   hostPort(plan.nodeAddress(), port));
               return null;
             });

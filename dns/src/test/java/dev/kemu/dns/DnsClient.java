@@ -55,7 +55,7 @@ enum DnsClient {
         SimpleResolver resolver = new SimpleResolver(address.getAddress());
         resolver.setPort(address.getPort());
         resolver.setTCP(this == TCP);
-        resolver.setTimeout(Duration.ofSeconds(10));
+        resolver.setTimeout(Duration.ofSeconds(3));
         return resolver.send(query);
       }
     }
