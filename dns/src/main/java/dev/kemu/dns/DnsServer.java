@@ -1,11 +1,14 @@
 package dev.kemu.dns;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.datagram.DatagramSocket;
 import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -76,21 +79,32 @@ final class DnsServer {
   private Future<DatagramSocket> listenUdp(String host, int port) {
     DatagramSocket socket =
         vertx.createDatagramSocket(
-            new DatagramSocketOptions()
-                .setIpV6(host.contains(":"))
-                .setReceiveBufferSize(4 * 1024 * 1024)
-                .setSendBufferSize(4 * 1024 * 1024));
+            // No receive buffer size: Vert.x would also make it the size of the buffer each
+            // datagram is read into.
+            new DatagramSocketOptions().setIpV6(host.contains(":")));
     socket.handler(
         packet -> {
           SocketAddress sender = packet.sender();
           dispatcher.handle(
               packet.data().getBytes(),
               false,
-              answer ->
-                  socket
-                      .send(Buffer.buffer(answer), sender.port(), sender.host())
-                      .onFailure(
-                          e -> logger.debug("DNS answer to {} lost: {}", sender, e.toString())));
+              (answer, id) -> {
+                // A pooled direct buffer goes to the socket as is: no copy, no allocation of a
+                // direct buffer per answer. Vert.x hands Netty an unreleasable view of it, so it
+                // is released here once sent.
+                ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(answer.length);
+                out.writeShort(id).writeBytes(answer, 2, answer.length - 2);
+                socket
+                    .send(BufferInternal.buffer(out), sender.port(), sender.host())
+                    .onComplete(
+                        sent -> {
+                          out.release();
+                          if (sent.failed()) {
+                            logger.debug(
+                                "DNS answer to {} lost: {}", sender, sent.cause().toString());
+                          }
+                        });
+              });
         });
     socket.exceptionHandler(e -> logger.debug("DNS UDP socket: {}", e.toString()));
     return socket.listen(port, host);
@@ -135,9 +149,11 @@ final class DnsServer {
           dispatcher.handle(
               frame.getBytes(),
               true,
-              answer -> {
+              (answer, id) -> {
                 Buffer out = Buffer.buffer(answer.length + 2);
-                out.appendUnsignedShort(answer.length).appendBytes(answer);
+                out.appendUnsignedShort(answer.length)
+                    .appendUnsignedShort(id)
+                    .appendBytes(answer, 2, answer.length - 2);
                 Runnable write =
                     () ->
                         socket

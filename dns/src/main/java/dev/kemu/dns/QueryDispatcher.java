@@ -69,26 +69,46 @@ final class QueryDispatcher {
     }
   }
 
-  /** A query's bytes after its ID, with the transport in place of the ID's low byte. */
+  /**
+   * A query's bytes after its ID, and its transport. It keeps the packet it was made from, which
+   * must not change afterwards (the server hands over a fresh array per query).
+   */
   private static final class QueryKey {
-    private final byte[] bytes;
+    private final byte[] packet;
+    private final boolean tcp;
     private final int hash;
 
-    QueryKey(byte[] packet, int length, boolean tcp) {
-      bytes = Arrays.copyOfRange(packet, 1, length);
-      bytes[0] = (byte) (tcp ? 1 : 0);
-      hash = Arrays.hashCode(bytes);
+    QueryKey(byte[] packet, boolean tcp) {
+      this.packet = packet;
+      this.tcp = tcp;
+      int h = tcp ? 1 : 0;
+      for (int i = 2; i < packet.length; i++) {
+        h = 31 * h + packet[i];
+      }
+      hash = h;
     }
 
     @Override
     public boolean equals(Object other) {
-      return other instanceof QueryKey key && key.hash == hash && Arrays.equals(key.bytes, bytes);
+      return other instanceof QueryKey key
+          && key.hash == hash
+          && key.tcp == tcp
+          && Arrays.equals(key.packet, 2, key.packet.length, packet, 2, packet.length);
     }
 
     @Override
     public int hashCode() {
       return hash;
     }
+  }
+
+  /**
+   * Receives an answer to send: its first two bytes are to be replaced by {@code id}, the query's
+   * ID (a cached answer still carries the ID of the query it was first made for).
+   */
+  @FunctionalInterface
+  interface AnswerSink {
+    void send(byte[] answer, int id);
   }
 
   /** How a query was answered. */
@@ -125,14 +145,16 @@ final class QueryDispatcher {
    *
    * @param packet the query as received
    * @param tcp whether it came over TCP (no size limit but 65535, no truncation to 512)
-   * @param reply receives the answer, at most once, possibly on another thread
+   * @param sink receives the answer, at most once, possibly on another thread
    */
-  void handle(byte[] packet, boolean tcp, Consumer<byte[]> reply) {
+  void handle(byte[] packet, boolean tcp, AnswerSink sink) {
     Message request = null;
+    if (packet.length < HEADER) {
+      return; // Not even a header: any reply could be used to amplify (miekg/dns serveDNS).
+    }
+    int id = u16(packet, 0);
+    Consumer<byte[]> reply = answer -> sink.send(answer, id);
     try {
-      if (packet.length < HEADER) {
-        return; // Not even a header: any reply could be used to amplify (miekg/dns serveDNS).
-      }
       int flags = u16(packet, 2);
       if ((flags & 0x8000) != 0) {
         return; // A response: never answer one (no DNS ping-pong).
@@ -148,13 +170,10 @@ final class QueryDispatcher {
       }
       DnsIndex current = index.get();
       AnswerCache answers = cacheFor(current);
-      QueryKey key = new QueryKey(packet, packet.length, tcp);
+      QueryKey key = new QueryKey(packet, tcp);
       byte[] cached = answers.answers().get(key);
       if (cached != null) {
-        byte[] answer = cached.clone();
-        answer[0] = packet[0];
-        answer[1] = packet[1];
-        reply.accept(answer);
+        sink.send(cached, id);
         return;
       }
       try {
@@ -183,7 +202,7 @@ final class QueryDispatcher {
                       && built.cacheable()
                       && current.synced()
                       && answers.answers().size() < MAX_CACHED) {
-                    answers.answers().put(key, answer.clone());
+                    answers.answers().put(key, answer);
                   }
                 } catch (RuntimeException e) {
                   answer = failure(packet, parsed, e);

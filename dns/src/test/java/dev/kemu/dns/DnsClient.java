@@ -48,7 +48,7 @@ enum DnsClient {
           // As SimpleResolver does: EDNS0 with a 1280-byte buffer.
           copy.addRecord(new OPTRecord(1280, 0, 0, 0), Section.ADDITIONAL);
         }
-        dispatcher.handle(copy.toWire(), false, answer::complete);
+        dispatcher.handle(copy.toWire(), false, (bytes, id) -> answer.complete(withId(bytes, id)));
         return new Message(answer.get(10, TimeUnit.SECONDS));
       }
       default -> {
@@ -59,6 +59,14 @@ enum DnsClient {
         return resolver.send(query);
       }
     }
+  }
+
+  /** An answer as the server sends it: the query's ID in its first two bytes. */
+  static byte[] withId(byte[] answer, int id) {
+    byte[] copy = answer.clone();
+    copy[0] = (byte) (id >> 8);
+    copy[1] = (byte) id;
+    return copy;
   }
 
   /** The loopback address of a port. */

@@ -173,10 +173,10 @@ class DnsFuzzTest {
       dispatcher.handle(
           packet,
           random.nextBoolean(),
-          answer -> {
+          (bytes, id) -> {
             answers.incrementAndGet();
             try {
-              Message message = new Message(answer);
+              Message message = new Message(DnsClient.withId(bytes, id));
               if (packet.length >= 2
                   && message.getHeader().getID()
                       != (((packet[0] & 0xFF) << 8) | (packet[1] & 0xFF))) {

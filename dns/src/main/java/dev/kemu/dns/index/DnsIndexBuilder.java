@@ -111,6 +111,11 @@ public final class DnsIndexBuilder implements SyncHandler {
 
   @Override
   public void sync(List<ObjectChange> changes) {
+    if (changes.isEmpty() && current.synced()) {
+      // A resync or a progress notice with nothing new: the index (and the answers cached for it)
+      // stay as they are.
+      return;
+    }
     Set<String> dirtyServices = new LinkedHashSet<>();
     Set<InetAddress> dirtyIps = new HashSet<>();
     Set<InetAddress> dirtyPods = new HashSet<>();
