@@ -3,6 +3,8 @@ package dev.kemu.emulator;
 import dev.kemu.api.informer.StoreReader;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.store.ResourceStore;
+import dev.kemu.dns.ClusterDns;
+import dev.kemu.dns.DnsOptions;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,8 +22,10 @@ final class Components {
   static void install(ResourceStore store, AddressPlan plan) {}
 
   /** The readers, in start order. */
-  static List<StoreReader> readers(ResourceStore store, AddressPlan plan, Vertx vertx) {
+  static List<StoreReader> readers(
+      ResourceStore store, AddressPlan plan, Vertx vertx, DnsOptions dns) {
     List<StoreReader> readers = new ArrayList<>();
+    readers.add(new ClusterDns(store, plan, vertx, dns)); // CoreDNS
     return readers;
   }
 

@@ -4,6 +4,7 @@ import dev.kemu.api.model.ResourceTypes;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.Cidr;
 import dev.kemu.api.store.ResourceStore;
+import dev.kemu.dns.DnsOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,6 +49,7 @@ public final class Emulator {
     private int historySize = 10_000;
     private long seed = 0;
     private Duration settleTimeout = Duration.ofSeconds(30);
+    private DnsOptions dns = DnsOptions.defaults().withPort(0);
 
     private Builder() {}
 
@@ -119,6 +121,21 @@ public final class Emulator {
       return this;
     }
 
+    /**
+     * The cluster DNS port on the node address, UDP and TCP (default 0: any free port; the CLI uses
+     * 10053). {@link Cluster#dnsAddress()} tells the port bound.
+     */
+    public Builder dnsPort(int port) {
+      this.dns = dns.withPort(port);
+      return this;
+    }
+
+    /** Everything about the cluster DNS: TTL, pods mode, upstreams, stub domains, external zone. */
+    public Builder dnsOptions(DnsOptions options) {
+      this.dns = Objects.requireNonNull(options);
+      return this;
+    }
+
     /** The clock of timestamps and timeouts. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock);
@@ -159,7 +176,8 @@ public final class Emulator {
               watchManifests,
               apiHost,
               apiPort,
-              settleTimeout));
+              settleTimeout,
+              dns));
     }
   }
 
@@ -171,5 +189,6 @@ public final class Emulator {
       boolean watchManifests,
       String apiHost,
       int apiPort,
-      Duration settleTimeout) {}
+      Duration settleTimeout,
+      DnsOptions dns) {}
 }

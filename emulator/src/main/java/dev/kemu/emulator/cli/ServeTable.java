@@ -1,5 +1,6 @@
 package dev.kemu.emulator.cli;
 
+import dev.kemu.dns.DnsListener;
 import dev.kemu.emulator.Cluster;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -59,6 +60,17 @@ final class ServeTable {
           kubeconfig.path().toString(),
           kubeconfig.merged() ? "context 'kemu' merged, removed on exit" : "standalone"
         });
+    for (DnsListener dns : cluster.dnsListeners()) {
+      String address = dns.address().getHostString() + ":" + dns.address().getPort();
+      listeners.add(
+          new String[] {
+            dns.name(),
+            address + " (" + dns.protocol() + ")",
+            dns.bound()
+                ? "*." + cluster.addressPlan().clusterDomain() + ", reverse zones, forwarding"
+                : "not serving: " + dns.error()
+          });
+    }
     listeners.add(
         new String[] {
           "pods", cluster.addressPlan().podCidr().toString(), "each pod listens on its own IP"
