@@ -229,15 +229,20 @@ public final class KemuCommand implements Callable<Integer> {
 
   /** The DNS options from the flags, each error naming its flag as picocli does. */
   DnsOptions dnsOptions() {
-    DnsOptions options;
-    try {
-      options =
-          DnsOptions.defaults()
-              .withPort(dnsPort)
-              .withTtl(Duration.ofSeconds(dnsTtl))
-              .withExternalZone(dnsExternalZone);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    if (dnsPort < 0 || dnsPort > 65535) {
+      throw invalid("--dns-port", dnsPort + ": must be between 0 and 65535, inclusive");
+    }
+    if (dnsTtl < 0) {
+      throw invalid("--dns-ttl", dnsTtl + ": must be greater than or equal to 0");
+    }
+    DnsOptions options =
+        DnsOptions.defaults().withPort(dnsPort).withTtl(Duration.ofSeconds(dnsTtl));
+    if (dnsExternalZone != null) {
+      if (!dnsExternalZone.matches(
+          "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?")) {
+        throw invalid("--dns-external-zone", "'" + dnsExternalZone + "' is not a DNS domain");
+      }
+      options = options.withExternalZone(dnsExternalZone);
     }
     try {
       options = options.withPods(PodsMode.parse(dnsPods));
