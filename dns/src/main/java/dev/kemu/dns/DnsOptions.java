@@ -60,8 +60,8 @@ public record DnsOptions(
 
   /**
    * The defaults: port 10053, the kube-dns ClusterIP where it can bind, TTL 5 s, {@code pods
-   * insecure}, the host's {@code /etc/resolv.conf} name servers as upstreams, no stub domains, no
-   * external zone.
+   * insecure}, the host's name servers as upstreams ({@link HostResolvConf#hostNameservers()}), no
+   * stub domains, no external zone.
    */
   public static DnsOptions defaults() {
     return new DnsOptions(
@@ -69,7 +69,7 @@ public record DnsOptions(
         true,
         Duration.ofSeconds(5),
         PodsMode.INSECURE,
-        HostResolvConf.nameservers(HostResolvConf.DEFAULT),
+        HostResolvConf.hostNameservers(),
         Map.of(),
         null,
         Duration.ofSeconds(2));

@@ -19,6 +19,8 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -26,6 +28,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.xbill.DNS.Flags;
@@ -227,8 +230,21 @@ class UpstreamTest {
     assertThat(HostResolvConf.parse(text))
         .extracting(InetSocketAddress::toString)
         .containsExactly("/10.255.255.53:53", "/[fd00:0:0:0:0:0:0:53]:53");
-    assertThat(DnsOptions.defaults().upstreams())
-        .isEqualTo(HostResolvConf.nameservers(HostResolvConf.DEFAULT));
+    assertThat(DnsOptions.defaults().upstreams()).isEqualTo(HostResolvConf.hostNameservers());
+  }
+
+  @Test
+  void kubeadmBehindSystemdResolvedTheRealUpstreamsAreUsed(@TempDir Path dir) throws Exception {
+    Path stub =
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.53\noptions edns0\n");
+    Path real = Files.writeString(dir.resolve("systemd.conf"), "nameserver 192.0.2.53\n");
+
+    assertThat(HostResolvConf.hostNameservers(stub, real))
+        .containsExactly(new InetSocketAddress("192.0.2.53", 53));
+    assertThat(HostResolvConf.hostNameservers(stub, dir.resolve("absent")))
+        .containsExactly(new InetSocketAddress("127.0.0.53", 53));
+    assertThat(HostResolvConf.hostNameservers(real, stub))
+        .containsExactly(new InetSocketAddress("192.0.2.53", 53));
   }
 
   @Test

@@ -18,7 +18,34 @@ public final class HostResolvConf {
   /** The host's resolver configuration. */
   public static final Path DEFAULT = Path.of("/etc/resolv.conf");
 
+  /** The upstreams systemd-resolved itself uses, behind its stub at 127.0.0.53. */
+  public static final Path SYSTEMD_RESOLVED = Path.of("/run/systemd/resolve/resolv.conf");
+
+  private static final InetSocketAddress SYSTEMD_STUB = new InetSocketAddress("127.0.0.53", 53);
+
   private HostResolvConf() {}
+
+  /**
+   * The host's name servers: those of {@code /etc/resolv.conf}, or, when that names only
+   * systemd-resolved's stub (127.0.0.53), the ones systemd-resolved uses, as kubeadm points the
+   * kubelet at {@code /run/systemd/resolve/resolv.conf}. Forwarding to the stub would loop when
+   * systemd-resolved sends cluster names to kemu.
+   */
+  public static List<InetSocketAddress> hostNameservers() {
+    return hostNameservers(DEFAULT, SYSTEMD_RESOLVED);
+  }
+
+  /** As {@link #hostNameservers()}, from the given files. */
+  public static List<InetSocketAddress> hostNameservers(Path resolvConf, Path systemdResolved) {
+    List<InetSocketAddress> servers = nameservers(resolvConf);
+    if (servers.equals(List.of(SYSTEMD_STUB)) && Files.isReadable(systemdResolved)) {
+      List<InetSocketAddress> upstream = nameservers(systemdResolved);
+      if (!upstream.isEmpty()) {
+        return upstream;
+      }
+    }
+    return servers;
+  }
 
   /** The name servers of a resolv.conf file, or none if it cannot be read. */
   public static List<InetSocketAddress> nameservers(Path file) {
