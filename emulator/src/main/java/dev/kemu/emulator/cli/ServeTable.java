@@ -67,7 +67,9 @@ final class ServeTable {
             dns.name(),
             address + " (" + dns.protocol() + ")",
             dns.bound()
-                ? "*." + cluster.addressPlan().clusterDomain() + ", reverse zones, forwarding"
+                ? "*."
+                    + cluster.addressPlan().clusterDomain()
+                    + " and reverse zones; other names forwarded"
                 : "not serving: " + dns.error()
           });
     }
