@@ -188,7 +188,7 @@ final class QueryDispatcher {
         reply.accept(rejected);
         return;
       }
-      route(parsed, packet, tcp, 0)
+      route(parsed, packet, tcp, current, 0)
           .onComplete(
               done -> {
                 byte[] answer;
@@ -258,7 +258,8 @@ final class QueryDispatcher {
 
   // ---------------------------------------------------------------- routing
 
-  private Future<Outcome> route(Message request, byte[] raw, boolean tcp, int depth) {
+  private Future<Outcome> route(
+      Message request, byte[] raw, boolean tcp, DnsIndex current, int depth) {
     Record question = request.getQuestion();
     Name qname = question.getName();
     StubRoute stub = null;
@@ -282,12 +283,12 @@ final class QueryDispatcher {
     if (zone == null) {
       return forward(request, raw, tcp, upstreams);
     }
-    ZoneResult result = zone.handler().serve(qname, question.getType(), zone.zone(), index.get());
+    ZoneResult result = zone.handler().serve(qname, question.getType(), zone.zone(), current);
     if (result instanceof ZoneResult.Answer answer) {
       return Future.succeededFuture(new Built(reply(request, answer), true));
     }
     if (result instanceof ZoneResult.Lookup lookup) {
-      return resolve(lookup.target(), lookup.type(), request, tcp, depth)
+      return resolve(lookup.target(), lookup.type(), request, tcp, current, depth)
           .map(
               resolved ->
                   (Outcome) new Built(reply(request, lookup.complete().apply(resolved)), false));
@@ -299,7 +300,8 @@ final class QueryDispatcher {
    * Resolves a name through this server, as CoreDNS's {@code Upstream.Lookup} sends a query through
    * its own server: completes with the answer, or null when it cannot be resolved.
    */
-  private Future<Message> resolve(Name target, int type, Message original, boolean tcp, int depth) {
+  private Future<Message> resolve(
+      Name target, int type, Message original, boolean tcp, DnsIndex current, int depth) {
     if (depth >= MAX_LOOKUP_DEPTH) {
       return Future.succeededFuture(null);
     }
@@ -310,7 +312,7 @@ final class QueryDispatcher {
           new OPTRecord(opt.getPayloadSize(), 0, 0, opt.getFlags()), Section.ADDITIONAL);
     }
     byte[] raw = query.toWire();
-    return route(query, raw, tcp, depth + 1)
+    return route(query, raw, tcp, current, depth + 1)
         .map(
             outcome -> {
               if (outcome instanceof Built built) {
