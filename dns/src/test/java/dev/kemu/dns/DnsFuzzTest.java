@@ -44,8 +44,8 @@ import org.xbill.DNS.Type;
 class DnsFuzzTest {
   private static final long SEED = 0x6b656d75L;
   private static final int IN_PROCESS_PACKETS = 100_000;
-  private static final int UDP_PACKETS = 20_000;
-  private static final int TCP_FRAMES = 2_000;
+  private static final int UDP_PACKETS = 10_000;
+  private static final int TCP_FRAMES = 1_000;
 
   private static Vertx vertx;
   private static ResourceStore store;
