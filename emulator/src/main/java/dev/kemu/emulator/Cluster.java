@@ -10,6 +10,8 @@ import dev.kemu.api.store.ApiException;
 import dev.kemu.api.store.DeleteOptions;
 import dev.kemu.api.store.ListOptions;
 import dev.kemu.api.store.ResourceStore;
+import dev.kemu.dns.ClusterDns;
+import dev.kemu.dns.DnsListener;
 import dev.kemu.proxy.service.ServiceProxy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -323,6 +325,28 @@ public final class Cluster implements AutoCloseable {
   /** The address plan in force. */
   public AddressPlan addressPlan() {
     return plan;
+  }
+
+  /**
+   * The cluster DNS on the node address (UDP and TCP): where tests and host resolvers send queries.
+   * Pods use the kube-dns ClusterIP, {@code addressPlan().dnsServiceIp()} port 53, where kemu could
+   * bind it (see {@link #dnsListeners()}).
+   */
+  public InetSocketAddress dnsAddress() {
+    return dns().nodeAddress();
+  }
+
+  /** Every DNS listener, with why it is not serving when it is not (for the startup table). */
+  public List<DnsListener> dnsListeners() {
+    return dns().listeners();
+  }
+
+  private ClusterDns dns() {
+    return readers.stream()
+        .filter(ClusterDns.class::isInstance)
+        .map(ClusterDns.class::cast)
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("this cluster runs no DNS"));
   }
 
   /** The API port. */

@@ -17,6 +17,7 @@ import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.IpAllocator;
 import dev.kemu.api.registry.Registry;
 import dev.kemu.api.store.ResourceStore;
+import dev.kemu.dns.ClusterDns;
 import dev.kemu.emulator.runtime.PodRuntime;
 import dev.kemu.proxy.ingress.IngressAdmission;
 import dev.kemu.proxy.ingress.IngressController;
@@ -65,7 +66,8 @@ final class Components {
     readers.add(new LoadBalancerController(store, loadBalancerPool));
     // kubelet
     readers.add(new PodRuntime(store, plan, vertx));
-    // data plane: kube-proxy (userspace) owns every Service address; the Ingress controller
+    // data plane: CoreDNS, kube-proxy (userspace) owning every Service address, Ingress
+    readers.add(new ClusterDns(store, plan, vertx, spec.dns()));
     readers.add(new ServiceProxy(store, plan, vertx, store.clock()));
     readers.add(
         new IngressController(

@@ -4,6 +4,7 @@ import dev.kemu.api.model.ResourceTypes;
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.Cidr;
 import dev.kemu.api.store.ResourceStore;
+import dev.kemu.dns.DnsOptions;
 import dev.kemu.proxy.ingress.CertificateAuthority;
 import dev.kemu.proxy.ingress.IngressOptions;
 import java.nio.file.Path;
@@ -55,6 +56,7 @@ public final class Emulator {
     private IngressOptions ingressOptions = IngressOptions.defaults();
     private boolean ingressValidation = true;
     private CertificateAuthority certificateAuthority;
+    private DnsOptions dns = DnsOptions.defaults().withPort(0);
 
     private Builder() {}
 
@@ -145,6 +147,21 @@ public final class Emulator {
       return this;
     }
 
+    /**
+     * The cluster DNS port on the node address, UDP and TCP (default 0: any free port; the CLI uses
+     * 10053). {@link Cluster#dnsAddress()} tells the port bound.
+     */
+    public Builder dnsPort(int port) {
+      this.dns = dns.withPort(port);
+      return this;
+    }
+
+    /** Everything about the cluster DNS: TTL, pods mode, upstreams, stub domains, external zone. */
+    public Builder dnsOptions(DnsOptions options) {
+      this.dns = Objects.requireNonNull(options);
+      return this;
+    }
+
     /** The clock of timestamps and timeouts. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock);
@@ -208,9 +225,8 @@ public final class Emulator {
               settleTimeout,
               ingressOptions,
               ingressValidation,
-              certificateAuthority == null
-                  ? CertificateAuthority.generate()
-                  : certificateAuthority));
+              certificateAuthority == null ? CertificateAuthority.generate() : certificateAuthority,
+              dns));
     }
   }
 
@@ -227,5 +243,6 @@ public final class Emulator {
       Duration settleTimeout,
       IngressOptions ingressOptions,
       boolean ingressValidation,
-      CertificateAuthority certificateAuthority) {}
+      CertificateAuthority certificateAuthority,
+      DnsOptions dns) {}
 }

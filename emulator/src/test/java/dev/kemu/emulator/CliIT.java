@@ -22,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +50,8 @@ class CliIT {
             "--manifests",
             manifests.toString(),
             "--api-port",
+            "0",
+            "--dns-port",
             "0",
             "--kubeconfig",
             kubeconfig.toString());
@@ -80,6 +83,68 @@ class CliIT {
 
     kemu.process.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook stops everything
     assertThat(kemu.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void digResolvesTheExampleThroughTheClusterDnsOfTheJar() throws Exception {
+    Assumptions.assumeTrue(
+        digInstalled(),
+        "dig is not installed: install the Debian package bind9-dnsutils to run this smoke test");
+    Kemu kemu =
+        start(
+            "--manifests",
+            copyExample().toString(),
+            "--api-port",
+            "0",
+            "--dns-port",
+            "0",
+            "--kubeconfig",
+            temp.resolve("kubeconfig").toString());
+    String table = kemu.awaitStdout("kemu ready in");
+    Matcher dns = Pattern.compile("dns +127\\.0\\.0\\.1:(\\d+) \\(udp\\+tcp\\)").matcher(table);
+    assertThat(dns.find()).as(table).isTrue();
+    String port = dns.group(1);
+
+    assertThat(dig(port, "+short", "dns-version.cluster.local", "TXT")).isEqualTo("\"1.1.0\"\n");
+    Matcher cart = Pattern.compile("shop/cart +ClusterIP +(\\S+)").matcher(table);
+    assertThat(cart.find()).as(table).isTrue();
+    assertThat(dig(port, "+short", "cart.shop.svc.cluster.local")).isEqualTo(cart.group(1) + "\n");
+    assertThat(dig(port, "+short", "+tcp", "cart.shop.svc.cluster.local"))
+        .isEqualTo(cart.group(1) + "\n");
+    assertThat(dig(port, "nope.shop.svc.cluster.local")).contains("status: NXDOMAIN");
+  }
+
+  @Test
+  void resolvConfOfTheJar() throws Exception {
+    Kemu kemu = start("dns", "resolv-conf", "--namespace", "shop");
+    assertThat(kemu.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(kemu.process.exitValue()).isZero();
+    assertThat(String.join("\n", kemu.out))
+        .isEqualTo(
+            "search shop.svc.cluster.local svc.cluster.local cluster.local\n"
+                + "nameserver 127.96.0.10\n"
+                + "options ndots:5");
+  }
+
+  private static boolean digInstalled() {
+    try {
+      Process process = new ProcessBuilder("dig", "-v").redirectErrorStream(true).start();
+      return process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static String dig(String port, String... args) throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of("dig", "@127.0.0.1", "-p", port, "+time=5", "+tries=1"));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
   }
 
   @Test

@@ -2,14 +2,21 @@ package dev.kemu.emulator.cli;
 
 import dev.kemu.api.registry.AddressPlan;
 import dev.kemu.api.registry.Cidr;
+import dev.kemu.dns.DnsOptions;
+import dev.kemu.dns.cluster.PodsMode;
+import dev.kemu.dns.upstream.HostResolvConf;
 import dev.kemu.emulator.Cluster;
 import dev.kemu.emulator.Emulator;
 import dev.kemu.proxy.ingress.CertificateAuthority;
 import dev.kemu.proxy.ingress.IngressOptions;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -23,6 +30,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "kemu",
     mixinStandardHelpOptions = true,
+    subcommands = DnsCommand.class,
     versionProvider = KemuCommand.Version.class,
     sortOptions = false,
     description =
@@ -68,8 +76,49 @@ public final class KemuCommand implements Callable<Integer> {
   @Option(
       names = "--dns-port",
       paramLabel = "PORT",
-      description = "Cluster DNS port on the node address (default 10053 once DNS is served).")
-  Integer dnsPort;
+      defaultValue = "10053",
+      description =
+          "Cluster DNS port (UDP and TCP) on the node address; 0 for any free port. The kube-dns"
+              + " ClusterIP also serves port 53 where kemu may bind it (default: ${DEFAULT-VALUE}).")
+  int dnsPort;
+
+  @Option(
+      names = "--dns-upstream",
+      paramLabel = "ADDRESS[:PORT]",
+      description =
+          "Resolver for names outside the cluster zones; repeatable (default: the nameservers of"
+              + " /etc/resolv.conf).")
+  List<String> dnsUpstreams;
+
+  @Option(
+      names = "--dns-stub-domain",
+      paramLabel = "DOMAIN=ADDRESS[:PORT][,ADDRESS...]",
+      description = "Forward a domain to its own resolvers (kube-dns stubDomains); repeatable.")
+  List<String> dnsStubDomains = new ArrayList<>();
+
+  @Option(
+      names = "--dns-external-zone",
+      paramLabel = "ZONE",
+      description =
+          "Publish Ingress hosts and LoadBalancer Services in this zone, as ExternalDNS would"
+              + " (e.g. example.test).")
+  String dnsExternalZone;
+
+  @Option(
+      names = "--dns-pods",
+      paramLabel = "MODE",
+      defaultValue = "insecure",
+      description =
+          "Pod records a-b-c-d.NS.pod.ZONE: disabled, insecure or verified, as CoreDNS's pods"
+              + " option (default: ${DEFAULT-VALUE}).")
+  String dnsPods;
+
+  @Option(
+      names = "--dns-ttl",
+      paramLabel = "SECONDS",
+      defaultValue = "5",
+      description = "TTL of cluster DNS records (default: ${DEFAULT-VALUE}).")
+  int dnsTtl;
 
   @Option(
       names = "--http-port",
@@ -116,6 +165,7 @@ public final class KemuCommand implements Callable<Integer> {
 
   @Option(
       names = "--service-cidr",
+      scope = CommandLine.ScopeType.INHERIT,
       paramLabel = "CIDR",
       defaultValue = "127.96.0.0/12",
       converter = CidrConverter.class,
@@ -140,6 +190,7 @@ public final class KemuCommand implements Callable<Integer> {
 
   @Option(
       names = "--cluster-domain",
+      scope = CommandLine.ScopeType.INHERIT,
       paramLabel = "DOMAIN",
       defaultValue = "cluster.local",
       description = "Cluster DNS domain (default: ${DEFAULT-VALUE}).")
@@ -173,7 +224,6 @@ public final class KemuCommand implements Callable<Integer> {
             "Invalid value for option '--manifests': " + path + " does not exist");
       }
     }
-    warnAbsent(err, "--dns-port", dnsPort, "cluster DNS");
     CertificateAuthority ca;
     if (caCert != null && caKey != null && caKey.toFile().exists()) {
       try {
@@ -216,6 +266,7 @@ public final class KemuCommand implements Callable<Integer> {
                         httpPort == null ? -1 : httpPort, httpsPort == null ? -1 : httpsPort))
             .ingressValidation(!noIngressValidation)
             .certificateAuthority(ca)
+            .dnsOptions(dnsOptions())
             .start();
     Kubeconfig written;
     try {
@@ -241,12 +292,62 @@ public final class KemuCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void warnAbsent(PrintWriter err, String flag, Integer value, String what) {
-    if (value != null) {
-      err.printf(
-          "warning: %s %d ignored: this version of kemu does not serve %s yet%n",
-          flag, value, what);
+  /** The DNS options from the flags, each error naming its flag as picocli does. */
+  DnsOptions dnsOptions() {
+    if (dnsPort < 0 || dnsPort > 65535) {
+      throw invalid("--dns-port", dnsPort + ": must be between 0 and 65535, inclusive");
     }
+    if (dnsTtl < 0) {
+      throw invalid("--dns-ttl", dnsTtl + ": must be greater than or equal to 0");
+    }
+    DnsOptions options =
+        DnsOptions.defaults().withPort(dnsPort).withTtl(Duration.ofSeconds(dnsTtl));
+    if (dnsExternalZone != null) {
+      if (!dnsExternalZone.matches(
+          "[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?")) {
+        throw invalid("--dns-external-zone", "'" + dnsExternalZone + "' is not a DNS domain");
+      }
+      options = options.withExternalZone(dnsExternalZone);
+    }
+    try {
+      options = options.withPods(PodsMode.parse(dnsPods));
+    } catch (IllegalArgumentException e) {
+      throw invalid("--dns-pods", e.getMessage());
+    }
+    if (dnsUpstreams != null) {
+      List<InetSocketAddress> upstreams = new ArrayList<>();
+      for (String upstream : dnsUpstreams) {
+        try {
+          upstreams.add(HostResolvConf.parseServer(upstream));
+        } catch (IllegalArgumentException e) {
+          throw invalid("--dns-upstream", e.getMessage());
+        }
+      }
+      options = options.withUpstreams(upstreams);
+    }
+    Map<String, List<InetSocketAddress>> stubs = new LinkedHashMap<>();
+    for (String stub : dnsStubDomains) {
+      int equals = stub.indexOf('=');
+      if (equals <= 0 || equals == stub.length() - 1) {
+        throw invalid(
+            "--dns-stub-domain", "'" + stub + "' is not DOMAIN=ADDRESS[:PORT][,ADDRESS...]");
+      }
+      List<InetSocketAddress> servers = new ArrayList<>();
+      for (String server : stub.substring(equals + 1).split(",")) {
+        try {
+          servers.add(HostResolvConf.parseServer(server));
+        } catch (IllegalArgumentException e) {
+          throw invalid("--dns-stub-domain", e.getMessage());
+        }
+      }
+      stubs.put(stub.substring(0, equals), servers);
+    }
+    return options.withStubDomains(stubs);
+  }
+
+  private CommandLine.ParameterException invalid(String option, String message) {
+    return new CommandLine.ParameterException(
+        spec.commandLine(), "Invalid value for option '" + option + "': " + message);
   }
 
   /** Converts CIDR options, naming the option in the error as picocli does. */

@@ -1,5 +1,6 @@
 package dev.kemu.emulator.cli;
 
+import dev.kemu.dns.DnsListener;
 import dev.kemu.emulator.Cluster;
 import dev.kemu.proxy.service.PortalStatus;
 import dev.kemu.proxy.service.ServiceProxy;
@@ -61,6 +62,19 @@ final class ServeTable {
           kubeconfig.path().toString(),
           kubeconfig.merged() ? "context 'kemu' merged, removed on exit" : "standalone"
         });
+    for (DnsListener dns : cluster.dnsListeners()) {
+      String address = dns.address().getHostString() + ":" + dns.address().getPort();
+      listeners.add(
+          new String[] {
+            dns.name(),
+            address + " (" + dns.protocol() + ")",
+            dns.bound()
+                ? "*."
+                    + cluster.addressPlan().clusterDomain()
+                    + " and reverse zones; other names forwarded"
+                : "not serving: " + dns.error()
+          });
+    }
     listeners.add(
         new String[] {
           "pods", cluster.addressPlan().podCidr().toString(), "each pod listens on its own IP"
