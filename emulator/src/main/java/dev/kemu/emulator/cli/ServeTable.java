@@ -54,7 +54,7 @@ final class ServeTable {
         new String[] {
           "kube-api",
           cluster.apiUrl(),
-          "health and version only in this version (/healthz, /readyz, /version)"
+          "Kubernetes API (kubectl, client libraries), /healthz, /readyz"
         });
     listeners.add(
         new String[] {

@@ -61,7 +61,7 @@ class ServiceProxyWiringTest {
               .withNamespace("wired")
               .endMetadata()
               .withNewSpec()
-              .withClusterIP("127.97.8.10")
+              .withClusterIP("127.97.8.20")
               .addNewPort()
               .withName("http")
               .withPort(80)
@@ -86,7 +86,7 @@ class ServiceProxyWiringTest {
               .endEndpoint()
               .build());
 
-      try (Socket client = new Socket("127.97.8.10", 80)) {
+      try (Socket client = new Socket("127.97.8.20", 80)) {
         var reader =
             new BufferedReader(
                 new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
