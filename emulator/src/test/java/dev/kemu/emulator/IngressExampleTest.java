@@ -8,8 +8,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /** The README's Ingress example: an echo pod reached through an Ingress on the node's HTTP port. */
+// Runs a cluster with the default service CIDR or node address: one such test at a time.
+@ResourceLock("kemu-default-address-plan")
 class IngressExampleTest {
 
   @Test

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /**
  * Runs the examples of {@code docs/services.md}: every {@code yaml} block marked {@code # example:
@@ -46,6 +47,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * starts ({@code python3 -m http.server 8080 --bind 127.10.0.1}, a UDP listener on 127.10.0.2:5514)
  * are played by small servers on the same addresses.
  */
+// Runs a cluster with the default service CIDR or node address: one such test at a time.
+@ResourceLock("kemu-default-address-plan")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServicesDocTest {
   private static final Path DOC = Path.of("..", "docs", "services.md");

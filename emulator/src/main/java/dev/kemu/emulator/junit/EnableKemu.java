@@ -38,7 +38,7 @@ public @interface EnableKemu {
   /**
    * The pod CIDR. Pods bind their IPs on the host, so classes that run in parallel and start pods
    * with the same names in the same order should use distinct pod CIDRs; empty picks one per class
-   * from 127.245.0.0/16 upwards.
+   * from 127.250.0.0/16 upwards.
    */
   String podCidr() default "";
 

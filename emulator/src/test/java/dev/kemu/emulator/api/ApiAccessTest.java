@@ -12,8 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /** The optional bearer token of the API port, with kubectl. */
+// Runs a cluster with the default service CIDR or node address: one such test at a time.
+@ResourceLock("kemu-default-address-plan")
 class ApiAccessTest {
 
   /** An SSL context that trusts exactly the given CA certificate. */

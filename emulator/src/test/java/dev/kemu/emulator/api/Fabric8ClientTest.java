@@ -32,10 +32,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The fabric8 kubernetes-client (JDK HTTP client) against kemu's API server. */
+// Runs a cluster with the default service CIDR or node address: one such test at a time.
+@ResourceLock("kemu-default-address-plan")
 class Fabric8ClientTest {
   static Cluster cluster;
 

@@ -17,8 +17,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 /** The real kubectl binary against kemu's API server, with the output a real cluster gives. */
+// Runs a cluster with the default service CIDR or node address: one such test at a time.
+@ResourceLock("kemu-default-address-plan")
 class KubectlTest {
   static Cluster cluster;
 

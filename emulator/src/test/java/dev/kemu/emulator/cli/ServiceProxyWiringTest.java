@@ -96,7 +96,7 @@ class ServiceProxyWiringTest {
       String table = ServeTable.render(cluster, Kubeconfig.write(cluster, temp.resolve("kc")));
       assertThat(table)
           .containsPattern(
-              "service wired/web:http +127\\.97\\.8\\.10:80/TCP +ClusterIP, 1 endpoint");
+              "service wired/web:http +127\\.97\\.8\\.20:80/TCP +ClusterIP, 1 endpoint");
       assertThat(cluster.reader(ServiceProxy.class)).isPresent();
 
       HttpResponse<String> metrics =
