@@ -44,6 +44,20 @@ final class HttpProbe implements AutoCloseable {
     return send(HttpMethod.GET, url, host, path, Map.of(), null);
   }
 
+  /** How many requests stalled and were sent again (see {@link #send}). */
+  int stalls() {
+    return stalls.get();
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger stalls =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
+   * Sends a request. A request without a body that gets no answer in 5 s is sent once more and
+   * counted in {@link #stalls()}: the proxy has a known, rare stall (README, Ingress, known gaps;
+   * reproduced with vertx-http-proxy 5.0.10 alone) that tests of other behaviour must not trip over
+   * until it is fixed. A second stall fails the test.
+   */
   Reply send(
       HttpMethod method,
       String url,
@@ -51,6 +65,27 @@ final class HttpProbe implements AutoCloseable {
       String path,
       Map<String, String> headers,
       Buffer body)
+      throws Exception {
+    if (body != null) {
+      return attempt(method, url, host, path, headers, body, 30);
+    }
+    try {
+      return attempt(method, url, host, path, headers, null, 5);
+    } catch (java.util.concurrent.TimeoutException e) {
+      stalls.incrementAndGet();
+      System.err.println("HttpProbe: " + method + " " + url + path + " stalled; sent again");
+      return attempt(method, url, host, path, headers, null, 30);
+    }
+  }
+
+  private Reply attempt(
+      HttpMethod method,
+      String url,
+      String host,
+      String path,
+      Map<String, String> headers,
+      Buffer body,
+      int timeoutSeconds)
       throws Exception {
     java.net.URI target = java.net.URI.create(url);
     RequestOptions options =
@@ -90,7 +125,7 @@ final class HttpProbe implements AutoCloseable {
                                 response.version())))
         .toCompletionStage()
         .toCompletableFuture()
-        .get(30, TimeUnit.SECONDS);
+        .get(timeoutSeconds, TimeUnit.SECONDS);
   }
 
   @Override
