@@ -40,7 +40,7 @@ for i in $(seq "$runs"); do
   end=$(date +%s%N)
   wall+=($(( (end - start) / 1000000 )))
   self+=("$(grep -oE 'kemu ready in [0-9]+' "$tmp/out" | grep -oE '[0-9]+')")
-  kill -INT "$pid"; wait "$pid" || true
+  kill -TERM "$pid"; wait "$pid" || true  # SIGINT is ignored by background jobs of a script
 done
 jar_wall=$(printf '%s\n' "${wall[@]}" | median)
 jar_self=$(printf '%s\n' "${self[@]}" | median)
