@@ -52,7 +52,7 @@ final class IngressListener extends VerticleBase {
           .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
           .setKeyCertOptions(
               KeyCertOptions.wrap(
-                  new SniKeyManager(
+                  new SniCertificateSelector(
                       () -> {
                         RouteTable current = table.get();
                         return current == null ? null : current.certificates();

@@ -20,11 +20,11 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * client's SNI name, as ingress-nginx's {@code ssl_certificate_by_lua} does: a new or changed TLS
  * Secret takes effect for the next handshake without reopening the listener.
  */
-final class SniKeyManager extends X509ExtendedKeyManager {
+final class SniCertificateSelector extends X509ExtendedKeyManager {
   private final Supplier<CertificateTable> table;
   private final Map<String, TlsCertificate> aliases = new ConcurrentHashMap<>();
 
-  SniKeyManager(Supplier<CertificateTable> table) {
+  SniCertificateSelector(Supplier<CertificateTable> table) {
     this.table = table;
   }
 
