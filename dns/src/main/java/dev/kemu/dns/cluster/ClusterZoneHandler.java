@@ -339,7 +339,7 @@ public final class ClusterZoneHandler implements ZoneHandler {
     }
     Found found = records(q, labels);
     if (q.qtype() == Type.SRV) {
-      // SRV records for ExternalName Services are not implemented in CoreDNS: drop the CNAMEs.
+      // CoreDNS answers no SRV records for ExternalName Services: drop the CNAMEs.
       List<Target> internal = new ArrayList<>();
       for (Target target : found.targets()) {
         if (!(target instanceof HostTarget)) {

@@ -86,9 +86,15 @@ public final class ServiceScaleRss {
           cluster.reader(ServiceProxy.class).orElseThrow().portals().stream()
               .filter(p -> p.state() == PortalStatus.State.LISTENING)
               .count();
-      for (int i = 0; i < 3; i++) {
+      // System.gc() is a synchronous full collection: repeat until the heap stops shrinking.
+      long before = Long.MAX_VALUE;
+      for (int i = 0; i < 5; i++) {
         System.gc();
-        Thread.sleep(500);
+        long used = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        if (before - used < 1024 * 1024) {
+          break;
+        }
+        before = used;
       }
       Runtime runtime = Runtime.getRuntime();
       long heapUsed = (runtime.totalMemory() - runtime.freeMemory()) / (1024 * 1024);
